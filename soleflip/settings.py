@@ -1,0 +1,147 @@
+"""SoleFlip settings: one module, every value from the environment, loud on bad values."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+from soleflip import embedded
+from soleflip.db import SEARCH_PATH
+from soleflip.env import env_bool, env_int, env_list, env_str, parse_database_url
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEBUG = env_bool("DEBUG", default=False)
+TESTING = "pytest" in sys.modules
+
+_secret = env_str("SECRET_KEY")
+if not _secret:
+    if not (DEBUG or TESTING):
+        raise ImproperlyConfigured(
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off. "
+            "`make run` sets DEBUG=1 for local use."
+        )
+    _secret = "insecure-development-key-only-for-debug-and-tests"  # noqa: S105 (never used in prod)
+SECRET_KEY = _secret
+
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
+CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django.contrib.postgres",
+    "accounts",
+    "catalog",
+    "pricing",
+    "transactions",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "soleflip.middleware.ActingUserMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "soleflip.urls"
+WSGI_APPLICATION = "soleflip.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "soleflip" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# Database: DATABASE_URL, else the embedded server under var/ (started by `make run`/`make test`
+# or `python -m soleflip.embedded start`).
+_database_url = env_str("DATABASE_URL") or embedded.running_url()
+if not _database_url:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set and the embedded PostgreSQL under var/ is not running. "
+        "Use `make run` / `make test`, start it with `.venv/bin/python -m soleflip.embedded start`, "
+        "or set DATABASE_URL=postgresql://USER:PASSWORD@HOST:PORT/DBNAME."
+    )
+_database = parse_database_url(_database_url)
+_options = dict(_database.pop("OPTIONS"))  # type: ignore[call-overload]
+# Every connection sees public first (Django's own tables), then the app schemas, so models
+# keep bare table names while their tables live in the review's schemas (docs/adr/0001).
+_options["options"] = f"-c search_path={','.join(SEARCH_PATH)}"
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        **_database,
+        "OPTIONS": _options,
+        "CONN_MAX_AGE": env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0),
+        "ATOMIC_REQUESTS": True,
+        "TEST": {"NAME": env_str("DATABASE_TEST_NAME") or f"test_{_database['NAME']}"},
+    }
+}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+if TESTING:
+    # Argon2 is deliberately slow; tests create many users and test behaviour, not hashing.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env_str("TIME_ZONE", "Europe/Berlin") or "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# Amounts are integer cents with a currency; the base currency is what FX rates convert into.
+BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR") or "EUR"
+if len(BASE_CURRENCY) != 3 or not BASE_CURRENCY.isupper():
+    raise ImproperlyConfigured(f"BASE_CURRENCY={BASE_CURRENCY!r} is not an ISO 4217 code like EUR.")
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "var" / "static"
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")) or "")
+
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG and not TESTING)
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
+X_FRAME_OPTIONS = "DENY"
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+}
+
+# Index names: Django caps them at 30 characters for Oracle's sake; PostgreSQL allows 63 and
+# the review's own names (idx_inventory_product_size_status) are longer than 30.
+SILENCED_SYSTEM_CHECKS = ["models.E034"]

@@ -1,0 +1,254 @@
+"""Where pairs are sold (schema ``platforms``) and what they sold for (``transactions``)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import RangeOperators
+from django.db import models
+from django.db.models import Func
+
+from catalog.models import Inventory
+from soleflip.models import AuthoredModel, TimestampedModel, choices_check, currency_check, non_negative_check
+
+
+class DateRange(Func):
+    """``daterange(valid_from, valid_to, '[)')``: NULL ``valid_to`` means open-ended."""
+
+    function = "DATERANGE"
+    output_field = models.Field()
+
+
+class Platform(TimestampedModel):
+    """A marketplace where pairs are sold (StockX, GOAT, Alias, eBay, Klekt ...)."""
+
+    code = models.SlugField(max_length=30, help_text="Short code used by imports, e.g. stockx.")
+    name = models.CharField(max_length=100)
+    website = models.URLField(blank=True)
+    default_currency = models.CharField(max_length=3, default="EUR")
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "platforms"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["code"], name="uq_platforms_code"),
+            currency_check("platforms", "default_currency"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FeeSchedule(AuthoredModel):
+    """A platform's fees for one region and seller level, valid for a date range.
+
+    Fees of an order come from the schedule in force on its sale date, so a new schedule
+    never changes past orders. Ranges of one key may not overlap.
+    """
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="fee_schedules")
+    region = models.CharField(max_length=10, default="EU", help_text="Selling region, e.g. EU, US, UK.")
+    seller_level = models.PositiveSmallIntegerField(default=1, help_text="Platform seller level (1 = entry).")
+    valid_from = models.DateField()
+    valid_to = models.DateField(null=True, blank=True, help_text="Exclusive end; empty while in force.")
+    transaction_fee_bps = models.PositiveIntegerField(help_text="Percent of the sale price, in basis points (900 = 9%).")
+    processing_fee_bps = models.PositiveIntegerField(default=0, help_text="Payment processing, in basis points.")
+    fixed_fee_cents = models.IntegerField(default=0)
+    minimum_fee_cents = models.IntegerField(default=0, help_text="The transaction fee is at least this.")
+    currency = models.CharField(max_length=3, default="EUR")
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "fee_schedules"
+        ordering = ["platform__name", "region", "seller_level", "-valid_from"]
+        constraints = [
+            ExclusionConstraint(
+                name="excl_fee_schedules_no_overlap",
+                expressions=[
+                    ("platform", RangeOperators.EQUAL),
+                    ("region", RangeOperators.EQUAL),
+                    ("seller_level", RangeOperators.EQUAL),
+                    (DateRange("valid_from", "valid_to", models.Value("[)")), RangeOperators.OVERLAPS),
+                ],
+            ),
+            models.CheckConstraint(
+                condition=models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=models.F("valid_from")),
+                name="chk_fee_schedules_validity_order",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(transaction_fee_bps__lte=10000, processing_fee_bps__lte=10000),
+                name="chk_fee_schedules_rates_range",
+            ),
+            non_negative_check("fee_schedules", "fixed_fee_cents"),
+            non_negative_check("fee_schedules", "minimum_fee_cents"),
+            currency_check("fee_schedules"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id and self.platform} {self.region} L{self.seller_level} from {self.valid_from}"
+
+
+class ListingStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    ACTIVE = "active", "Active"
+    SOLD = "sold", "Sold"
+    ENDED = "ended", "Ended"
+    EXPIRED = "expired", "Expired"
+
+
+class Listing(AuthoredModel):
+    """An inventory item offered on one platform; an item may be listed on several at once."""
+
+    inventory = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="listings")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="listings")
+    external_listing_id = models.CharField(max_length=100, blank=True)
+    ask_price_cents = models.IntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    status = models.CharField(max_length=20, choices=ListingStatus.choices, default=ListingStatus.ACTIVE)
+    listed_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "listings"
+        ordering = ["-listed_at"]
+        indexes = [
+            # Active listings per platform (listing screen filter, sync jobs).
+            models.Index(
+                fields=["platform", "-listed_at"],
+                name="idx_listings_active",
+                condition=models.Q(status="active"),
+            ),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["platform", "external_listing_id"],
+                condition=~models.Q(external_listing_id=""),
+                name="uq_listings_platform_external_id",
+            ),
+            models.CheckConstraint(condition=models.Q(ask_price_cents__gt=0), name="chk_listings_ask_price_positive"),
+            currency_check("listings"),
+            choices_check("listings", "status", ListingStatus),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id and self.platform}: {self.ask_price_cents / 100:.2f} {self.currency}"
+
+
+class PayoutStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    PAID = "paid", "Paid"
+    FAILED = "failed", "Failed"
+
+
+class Payout(TimestampedModel):
+    """Money a platform paid out, possibly for several orders, with the FX rate it used."""
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="payouts")
+    external_payout_id = models.CharField(max_length=100)
+    amount_cents = models.BigIntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    fx_rate = models.DecimalField(
+        "FX rate at payout",
+        max_digits=12,
+        decimal_places=6,
+        default=Decimal("1"),
+        help_text="Units of the base currency per unit of the payout currency.",
+    )
+    status = models.CharField(max_length=10, choices=PayoutStatus.choices, default=PayoutStatus.PENDING)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "payouts"
+        ordering = ["-paid_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "external_payout_id"], name="uq_payouts_platform_external_id"),
+            non_negative_check("payouts", "amount_cents"),
+            models.CheckConstraint(condition=models.Q(fx_rate__gt=0), name="chk_payouts_fx_rate_positive"),
+            currency_check("payouts"),
+            choices_check("payouts", "status", PayoutStatus),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id and self.platform} {self.external_payout_id}"
+
+
+class OrderStatus(models.TextChoices):
+    PENDING = "pending", "Pending"
+    SHIPPED = "shipped", "Shipped"
+    COMPLETED = "completed", "Completed"
+    CANCELLED = "cancelled", "Cancelled"
+    RETURNED = "returned", "Returned"
+
+
+class Order(AuthoredModel):
+    """A sale of an inventory item on a platform, with its fees and what it paid out."""
+
+    inventory = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="orders")
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="orders")
+    listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    fee_schedule = models.ForeignKey(
+        FeeSchedule, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", help_text="Schedule the fees came from."
+    )
+    payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    external_order_number = models.CharField(max_length=100)
+    sold_at = models.DateTimeField()
+    sale_price_cents = models.IntegerField()
+    platform_fee_cents = models.IntegerField(default=0)
+    processing_fee_cents = models.IntegerField(default=0)
+    shipping_cost_cents = models.IntegerField(default=0)
+    other_costs_cents = models.IntegerField(default=0)
+    net_proceeds_cents = models.IntegerField(help_text="Sale price less fees and costs, in the sale currency.")
+    currency = models.CharField(max_length=3, default="EUR")
+    payout_currency = models.CharField(max_length=3, default="EUR")
+    payout_fx_rate = models.DecimalField(
+        "FX rate at payout",
+        max_digits=12,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Units of the base currency per unit of the payout currency on the payout day.",
+    )
+    status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
+    buyer_region = models.CharField(max_length=10, blank=True)
+    notes = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "orders"
+        ordering = ["-sold_at"]
+        indexes = [
+            # Dashboard: sales per platform, newest first (review 3.2).
+            models.Index(fields=["platform", "-sold_at"], name="idx_orders_platform_sold_at"),
+            models.Index(fields=["-sold_at"], name="idx_orders_sold_at"),
+        ]
+        constraints = [
+            # An order number imported twice is the same order.
+            models.UniqueConstraint(
+                fields=["platform", "external_order_number"], name="uq_orders_platform_external_number"
+            ),
+            models.CheckConstraint(condition=models.Q(sale_price_cents__gt=0), name="chk_orders_sale_price_positive"),
+            models.CheckConstraint(
+                condition=models.Q(net_proceeds_cents__lte=models.F("sale_price_cents")),
+                name="chk_orders_net_proceeds_logical",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    platform_fee_cents__gte=0,
+                    processing_fee_cents__gte=0,
+                    shipping_cost_cents__gte=0,
+                    other_costs_cents__gte=0,
+                ),
+                name="chk_orders_fees_non_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(payout_fx_rate__isnull=True) | models.Q(payout_fx_rate__gt=0),
+                name="chk_orders_payout_fx_rate_positive",
+            ),
+            currency_check("orders"),
+            currency_check("orders", "payout_currency"),
+            choices_check("orders", "status", OrderStatus),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform_id and self.platform} #{self.external_order_number}"
