@@ -200,7 +200,7 @@ class SupplierAccount(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.email} @ {self.supplier_id and self.supplier}"
+        return f"{self.email} @ {self.supplier}"
 
 
 class SupplierEventType(models.TextChoices):
@@ -280,7 +280,7 @@ class SupplierPerformance(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.supplier_id and self.supplier} {self.period_start}–{self.period_end}"
+        return f"{self.supplier} {self.period_start}–{self.period_end}"
 
 
 # --- products ---------------------------------------------------------------------------
@@ -379,7 +379,7 @@ class SizeChart(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.brand_id and self.brand} {self.gender_class} {self.region} {self.value} = EU {self.eu_value}"
+        return f"{self.brand} {self.gender_class} {self.region} {self.value} = EU {self.eu_value}"
 
 
 class Size(TimestampedModel):
@@ -452,7 +452,7 @@ class Variant(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id and self.product} – {self.size_id and self.size}"
+        return f"{self.product} – {self.size}"
 
     def clean(self) -> None:
         if self.ean:
@@ -538,4 +538,4 @@ class Inventory(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.product_id and self.product} / {self.size_id and self.size} [{self.status}]"
+        return f"{self.product} / {self.size} [{self.status}]"

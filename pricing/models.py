@@ -311,4 +311,4 @@ class BrandMultiplier(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.brand_id and self.brand} × {self.multiplier}"
+        return f"{self.brand} × {self.multiplier}"

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+import datetime as dt
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
@@ -41,6 +43,34 @@ class Platform(TimestampedModel):
         return self.name
 
 
+class FeeScheduleQuerySet(models.QuerySet["FeeSchedule"]):
+    def in_force(self, *, platform: Platform, region: str, seller_level: int, on: dt.date) -> FeeSchedule | None:
+        """Return the schedule that applied to a sale on ``on`` (None if none did)."""
+        return (
+            self.filter(platform=platform, region=region, seller_level=seller_level, valid_from__lte=on)
+            .filter(models.Q(valid_to__isnull=True) | models.Q(valid_to__gt=on))
+            .first()
+        )
+
+
+@dataclass(frozen=True)
+class Fees:
+    """What a platform keeps of one sale, in cents of the schedule's currency."""
+
+    transaction_fee_cents: int
+    processing_fee_cents: int
+    fixed_fee_cents: int
+
+    @property
+    def total_cents(self) -> int:
+        return self.transaction_fee_cents + self.processing_fee_cents + self.fixed_fee_cents
+
+
+def _bps_of(amount_cents: int, bps: int) -> int:
+    """``bps`` basis points of an amount, rounded half up to whole cents."""
+    return int((Decimal(amount_cents) * bps / 10000).quantize(Decimal("1"), rounding=ROUND_HALF_UP))
+
+
 class FeeSchedule(AuthoredModel):
     """A platform's fees for one region and seller level, valid for a date range.
 
@@ -59,6 +89,8 @@ class FeeSchedule(AuthoredModel):
     minimum_fee_cents = models.IntegerField(default=0, help_text="The transaction fee is at least this.")
     currency = models.CharField(max_length=3, default="EUR")
     notes = models.TextField(blank=True)
+
+    objects = FeeScheduleQuerySet.as_manager()
 
     class Meta:
         db_table = "fee_schedules"
@@ -87,7 +119,15 @@ class FeeSchedule(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.platform_id and self.platform} {self.region} L{self.seller_level} from {self.valid_from}"
+        return f"{self.platform} {self.region} L{self.seller_level} from {self.valid_from}"
+
+    def fees_for(self, sale_price_cents: int) -> Fees:
+        """Fees on one sale: the transaction fee (at least the minimum), processing, fixed."""
+        return Fees(
+            transaction_fee_cents=max(_bps_of(sale_price_cents, self.transaction_fee_bps), self.minimum_fee_cents),
+            processing_fee_cents=_bps_of(sale_price_cents, self.processing_fee_bps),
+            fixed_fee_cents=self.fixed_fee_cents,
+        )
 
 
 class ListingStatus(models.TextChoices):
@@ -133,7 +173,7 @@ class Listing(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.platform_id and self.platform}: {self.ask_price_cents / 100:.2f} {self.currency}"
+        return f"{self.platform}: {self.ask_price_cents / 100:.2f} {self.currency}"
 
 
 class PayoutStatus(models.TextChoices):
@@ -171,7 +211,7 @@ class Payout(TimestampedModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.platform_id and self.platform} {self.external_payout_id}"
+        return f"{self.platform} {self.external_payout_id}"
 
 
 class OrderStatus(models.TextChoices):
@@ -251,4 +291,4 @@ class Order(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.platform_id and self.platform} #{self.external_order_number}"
+        return f"{self.platform} #{self.external_order_number}"
