@@ -40,7 +40,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	DATABASE_URL=$${DATABASE_URL-postgresql://lint@localhost/lint} $(BIN)/mypy .
+	DEBUG=1 DATABASE_URL=$${DATABASE_URL-postgresql://lint@localhost/lint} $(BIN)/mypy .
 
 format: install
 	$(BIN)/ruff check --fix .

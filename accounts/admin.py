@@ -10,7 +10,10 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ["role", "is_staff", "is_active"]
     fieldsets = (
         *(BaseUserAdmin.fieldsets or ()),
-        ("Role and data protection", {"fields": ("role", "data_retention_until", "deletion_requested_at", "anonymized_at")}),
+        (
+            "Role and data protection",
+            {"fields": ("role", "data_retention_until", "deletion_requested_at", "anonymized_at")},
+        ),
     )
     readonly_fields = ["anonymized_at"]
 

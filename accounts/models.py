@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.models import AbstractUser, Group, Permission, UserManager
+from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import models
 from django.db.models.functions import Lower
 
@@ -34,7 +34,7 @@ class User(UUIDModel, AbstractUser):
     )
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     # Declared again only to give the link tables names of their own in the auth schema.
-    groups = models.ManyToManyField(
+    groups = models.ManyToManyField(  # type: ignore[assignment]
         Group,
         verbose_name="groups",
         blank=True,
@@ -42,7 +42,7 @@ class User(UUIDModel, AbstractUser):
         related_query_name="user",
         db_table="user_groups",
     )
-    user_permissions = models.ManyToManyField(
+    user_permissions = models.ManyToManyField(  # type: ignore[assignment]
         Permission,
         verbose_name="user permissions",
         blank=True,
@@ -50,8 +50,6 @@ class User(UUIDModel, AbstractUser):
         related_query_name="user",
         db_table="user_permissions",
     )
-
-    objects = UserManager()
 
     class Meta:
         db_table = "users"

@@ -38,12 +38,8 @@ def with_check_digit(body: str) -> str:
 
 
 def validate_gtin(value: str) -> None:
-    """Model-field validator: the value must be a valid GTIN in canonical form."""
+    """Model and form validator: the value must be a valid GTIN-8/12/13/14."""
     try:
-        canonical = normalize_gtin(value)
+        normalize_gtin(value)
     except ValueError as exc:
         raise ValidationError(str(exc), code="invalid_gtin") from None
-    if canonical != value:
-        raise ValidationError(
-            f"GTIN {value!r} must be stored in canonical form {canonical!r}", code="non_canonical_gtin"
-        )

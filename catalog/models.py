@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Collection
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -52,9 +55,7 @@ class Category(TimestampedModel):
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="uq_categories_slug"),
-            models.CheckConstraint(
-                condition=~models.Q(parent=models.F("id")), name="chk_categories_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="chk_categories_not_own_parent"),
         ]
 
     def __str__(self) -> str:
@@ -182,7 +183,9 @@ class SupplierAccount(AuthoredModel):
     country_code = models.CharField(max_length=2, blank=True)
     phone = models.CharField(max_length=40, blank=True)
     payment_provider = models.CharField(max_length=40, blank=True, help_text="e.g. stripe, paypal.")
-    payment_method_token = models.CharField(max_length=200, blank=True, help_text="The provider's token, never a card number.")
+    payment_method_token = models.CharField(
+        max_length=200, blank=True, help_text="The provider's token, never a card number."
+    )
     payment_method_last4 = models.CharField(max_length=4, blank=True)
     is_active = models.BooleanField(default=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -428,7 +431,9 @@ class Variant(AuthoredModel):
 
     product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
     size = models.ForeignKey(Size, on_delete=models.PROTECT, related_name="variants")
-    ean = models.CharField(
+    # NULL, not '', for "no code yet": many variants may lack one, and NULLs never collide
+    # in the unique index.
+    ean = models.CharField(  # noqa: DJ001
         "EAN/GTIN",
         max_length=14,
         null=True,
@@ -454,12 +459,19 @@ class Variant(AuthoredModel):
     def __str__(self) -> str:
         return f"{self.product} – {self.size}"
 
-    def clean(self) -> None:
+    def clean_fields(self, exclude: Collection[str] | None = None) -> None:
+        self._canonicalize_ean()
+        super().clean_fields(exclude=exclude)
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self._canonicalize_ean()
+        super().save(*args, **kwargs)
+
+    def _canonicalize_ean(self) -> None:
+        # UPC-A 036000291452 and EAN-13 0036000291452 are one code: store one form of it.
         if self.ean:
-            try:
+            with contextlib.suppress(ValueError):  # an invalid code is reported by the validator
                 self.ean = normalize_gtin(self.ean)
-            except ValueError:
-                pass  # the field validator reports it
 
 
 class InventoryStatus(models.TextChoices):

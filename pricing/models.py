@@ -12,6 +12,7 @@ from django.db import models
 
 from catalog.models import Brand, Category, Product, Size, Supplier, Variant
 from soleflip.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
+from soleflip.money import format_cents
 
 
 class SourceType(models.TextChoices):
@@ -57,7 +58,9 @@ class PriceSource(AuthoredModel):
     stock_quantity = models.IntegerField(null=True, blank=True)
     source_url = models.URLField(max_length=1000, blank=True)
     affiliate_link = models.URLField(max_length=2000, blank=True)
-    supplier = models.ForeignKey(Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="price_sources")
+    supplier = models.ForeignKey(
+        Supplier, null=True, blank=True, on_delete=models.SET_NULL, related_name="price_sources"
+    )
     metadata = models.JSONField(default=dict, blank=True)
     last_updated = models.DateTimeField(
         null=True, blank=True, help_text="When the source last changed this price (validated on import, not by CHECK)."
@@ -97,7 +100,8 @@ class PriceSource(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_source_type_display()} {self.get_price_type_display()} {self.price_cents / 100:.2f} {self.currency}"
+        price = format_cents(self.price_cents, self.currency)
+        return f"{self.get_source_type_display()} {self.get_price_type_display()} {price}"
 
 
 class PriceHistory(UUIDModel):
@@ -156,7 +160,9 @@ class ImportRun(TimestampedModel):
     file_sha256 = models.CharField(max_length=64)
     file_size = models.BigIntegerField(default=0)
     options = models.JSONField(default=dict, blank=True, help_text="Dry run, skip bad rows, merchant, platform ...")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     rows_read = models.IntegerField(default=0)

@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from catalog.gtin import with_check_digit
@@ -38,8 +38,24 @@ PRODUCTS = [
     ("Nike", "Nike Dunk Low Retro", "DD1391-100", "White/Black", "White", 11999, "2021-03-10"),
     ("Nike", "Nike Air Force 1 '07", "CW2288-111", "White/White", "White", 11999, "2019-12-01"),
     ("Nike", "Nike Air Max 1 '86 OG", "DQ3989-100", "White/University Red", "Red", 15999, "2023-03-26"),
-    ("Jordan", "Air Jordan 1 Retro High OG 'Lost & Found'", "DZ5485-612", "Varsity Red/Black", "Red", 17999, "2022-11-19"),
-    ("Jordan", "Air Jordan 4 Retro 'Military Black'", "DH6927-111", "White/Black/Neutral Grey", "White", 20999, "2022-05-21"),
+    (
+        "Jordan",
+        "Air Jordan 1 Retro High OG 'Lost & Found'",
+        "DZ5485-612",
+        "Varsity Red/Black",
+        "Red",
+        17999,
+        "2022-11-19",
+    ),
+    (
+        "Jordan",
+        "Air Jordan 4 Retro 'Military Black'",
+        "DH6927-111",
+        "White/Black/Neutral Grey",
+        "White",
+        20999,
+        "2022-05-21",
+    ),
     ("adidas", "adidas Samba OG", "B75806", "Cloud White/Core Black", "White", 11000, "2018-01-01"),
     ("adidas", "adidas Gazelle Indoor", "IG1643", "Blue/Gum", "Blue", 12000, "2023-08-01"),
     ("New Balance", "New Balance 550", "BB550WT1", "White/Green", "Green", 12999, "2020-11-01"),
@@ -83,7 +99,7 @@ FEES_VALID_FROM = dt.date(2024, 1, 1)
 class SeedReport:
     created: dict[str, int] = field(default_factory=dict)
 
-    def add(self, model: type, was_created: bool) -> None:
+    def add(self, model: type[models.Model], was_created: bool) -> None:
         if was_created:
             name = model._meta.verbose_name_plural
             self.created[str(name)] = self.created.get(str(name), 0) + 1
@@ -107,7 +123,9 @@ def demo_seed(*, now: dt.datetime | None = None) -> SeedReport:
 
     brands = {}
     for name in BRANDS:
-        brands[name], created = Brand.objects.get_or_create(slug=name.lower().replace(" ", "-"), defaults={"name": name})
+        brands[name], created = Brand.objects.get_or_create(
+            slug=name.lower().replace(" ", "-"), defaults={"name": name}
+        )
         report.add(Brand, created)
     footwear, created = Category.objects.get_or_create(slug="footwear", defaults={"name": "Footwear"})
     report.add(Category, created)
@@ -138,7 +156,9 @@ def demo_seed(*, now: dt.datetime | None = None) -> SeedReport:
 
     platforms = {}
     for code, name, website in PLATFORMS:
-        platforms[code], created = Platform.objects.get_or_create(code=code, defaults={"name": name, "website": website})
+        platforms[code], created = Platform.objects.get_or_create(
+            code=code, defaults={"name": name, "website": website}
+        )
         report.add(Platform, created)
     for code, level, bps, processing, minimum, fixed in FEES:
         _, created = FeeSchedule.objects.get_or_create(
@@ -198,7 +218,13 @@ def _seed_prices(
     discount = (p_index * 7 + s_index * 3) % 30
     market = retail + (p_index * 1300 + s_index * 450) % 9000 - 1500
     prices = [
-        (SourceType.AWIN, retailer.name, PriceType.RETAIL, retail * (100 - discount) // 100, (s_index + p_index) % 4 != 0),
+        (
+            SourceType.AWIN,
+            retailer.name,
+            PriceType.RETAIL,
+            retail * (100 - discount) // 100,
+            (s_index + p_index) % 4 != 0,
+        ),
         (SourceType.STOCKX, "StockX", PriceType.LOWEST_ASK, market + 1200, True),
         (SourceType.STOCKX, "StockX", PriceType.HIGHEST_BID, market, True),
     ]

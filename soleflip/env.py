@@ -71,8 +71,7 @@ def parse_database_url(url: str, *, name: str = "DATABASE_URL") -> dict[str, obj
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql"}:
         raise ImproperlyConfigured(
-            f"{name} must start with postgresql:// (got scheme {parts.scheme!r}); "
-            "SoleFlip runs on PostgreSQL only."
+            f"{name} must start with postgresql:// (got scheme {parts.scheme!r}); SoleFlip runs on PostgreSQL only."
         )
     database = unquote(parts.path.lstrip("/"))
     if not database or "/" in database:

@@ -82,9 +82,7 @@ def create_month_partition(table: str, month: Month) -> bool:
     lower, upper = month.start, month.plus(1).start
     qualified = f'"{schema}"."{name}"'
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            f'CREATE TABLE {qualified} (LIKE "{schema}"."{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)'
-        )
+        cursor.execute(f'CREATE TABLE {qualified} (LIKE "{schema}"."{table}" INCLUDING DEFAULTS INCLUDING CONSTRAINTS)')
         cursor.execute(
             f'WITH moved AS (DELETE FROM "{schema}"."{table}_default" '
             f'WHERE "{column}" >= %s AND "{column}" < %s RETURNING *) '

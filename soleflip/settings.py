@@ -20,10 +20,9 @@ _secret = env_str("SECRET_KEY")
 if not _secret:
     if not (DEBUG or TESTING):
         raise ImproperlyConfigured(
-            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off. "
-            "`make run` sets DEBUG=1 for local use."
+            "SECRET_KEY (or SECRET_KEY_FILE) must be set when DEBUG is off. `make run` sets DEBUG=1 for local use."
         )
-    _secret = "insecure-development-key-only-for-debug-and-tests"  # noqa: S105 (never used in prod)
+    _secret = "insecure-development-key-only-for-debug-and-tests"
 SECRET_KEY = _secret
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
@@ -145,3 +144,6 @@ LOGGING = {
 # Index names: Django caps them at 30 characters for Oracle's sake; PostgreSQL allows 63 and
 # the review's own names (idx_inventory_product_size_status) are longer than 30.
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
+
+# URLs typed without a scheme are https (Django 6's default, adopted now).
+FORMS_URLFIELD_ASSUME_HTTPS = True

@@ -13,6 +13,7 @@ from django.db.models import Func
 
 from catalog.models import Inventory
 from soleflip.models import AuthoredModel, TimestampedModel, choices_check, currency_check, non_negative_check
+from soleflip.money import format_cents
 
 
 class DateRange(Func):
@@ -83,7 +84,9 @@ class FeeSchedule(AuthoredModel):
     seller_level = models.PositiveSmallIntegerField(default=1, help_text="Platform seller level (1 = entry).")
     valid_from = models.DateField()
     valid_to = models.DateField(null=True, blank=True, help_text="Exclusive end; empty while in force.")
-    transaction_fee_bps = models.PositiveIntegerField(help_text="Percent of the sale price, in basis points (900 = 9%).")
+    transaction_fee_bps = models.PositiveIntegerField(
+        help_text="Percent of the sale price, in basis points (900 = 9%)."
+    )
     processing_fee_bps = models.PositiveIntegerField(default=0, help_text="Payment processing, in basis points.")
     fixed_fee_cents = models.IntegerField(default=0)
     minimum_fee_cents = models.IntegerField(default=0, help_text="The transaction fee is at least this.")
@@ -173,7 +176,7 @@ class Listing(AuthoredModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.platform}: {self.ask_price_cents / 100:.2f} {self.currency}"
+        return f"{self.platform}: {format_cents(self.ask_price_cents, self.currency)}"
 
 
 class PayoutStatus(models.TextChoices):
@@ -229,7 +232,12 @@ class Order(AuthoredModel):
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="orders")
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     fee_schedule = models.ForeignKey(
-        FeeSchedule, null=True, blank=True, on_delete=models.PROTECT, related_name="orders", help_text="Schedule the fees came from."
+        FeeSchedule,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="orders",
+        help_text="Schedule the fees came from.",
     )
     payout = models.ForeignKey(Payout, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
     external_order_number = models.CharField(max_length=100)

@@ -55,9 +55,7 @@ class Migration(migrations.Migration):
                         "db_table": "logs",
                         "constraints": [
                             models.CheckConstraint(
-                                condition=models.Q(
-                                    ("level__in", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])
-                                ),
+                                condition=models.Q(("level__in", ["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"])),
                                 name="chk_logs_level_valid",
                             )
                         ],
@@ -104,9 +102,7 @@ class Migration(migrations.Migration):
                         ],
                         "constraints": [
                             models.CheckConstraint(
-                                condition=models.Q(
-                                    ("operation__in", ["INSERT", "UPDATE", "DELETE"])
-                                ),
+                                condition=models.Q(("operation__in", ["INSERT", "UPDATE", "DELETE"])),
                                 name="chk_audit_log_operation_valid",
                             )
                         ],

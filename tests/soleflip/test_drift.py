@@ -54,7 +54,7 @@ def allowed_unique_column_sets(model: type[models.Model]) -> list[list[str]]:
     """Unique column sets Django creates from field options rather than named constraints."""
     sets = [[f.column] for f in model._meta.local_fields if f.unique and not f.primary_key]
     for fields in model._meta.unique_together:
-        sets.append(sorted(model._meta.get_field(name).column for name in fields))  # type: ignore[union-attr]
+        sets.append(sorted(str(model._meta.get_field(name).column) for name in fields))  # type: ignore[union-attr]
     return sets
 
 

@@ -19,9 +19,7 @@ def existing_schemas(sql) -> set[str]:
 
 
 def row_counts(sql) -> dict[str, int]:
-    return {
-        table: sql(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0] for table, schema in TABLE_SCHEMAS.items()
-    }
+    return {table: sql(f'SELECT count(*) FROM "{schema}"."{table}"')[0][0] for table, schema in TABLE_SCHEMAS.items()}
 
 
 @pytest.mark.slow
@@ -42,9 +40,11 @@ def test_app_migrates_to_zero_and_back(app, sql):
 @pytest.mark.django_db(transaction=True)
 def test_flush_leaves_every_schema_empty(sql):
     demo_seed()
-    sql("INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, source_type, "
+    sql(
+        "INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, source_type, "
         "price_type, new_price_cents, currency, in_stock) "
-        "VALUES ('2031-05-05', gen_random_uuid(), gen_random_uuid(), 'awin', 'retail', 1, 'EUR', true)")
+        "VALUES ('2031-05-05', gen_random_uuid(), gen_random_uuid(), 'awin', 'retail', 1, 'EUR', true)"
+    )
     assert sum(row_counts(sql).values()) > 0
     call_command("flush", "--no-input", verbosity=0)
     assert row_counts(sql) == dict.fromkeys(TABLE_SCHEMAS, 0)

@@ -52,7 +52,7 @@ def test_rows_in_the_default_partition_move_into_a_new_month(sql):
 
 def test_a_month_partition_takes_only_its_month(sql):
     create_month_partition("audit_log", Month(2033, 3))
-    bounds = sql(
-        "SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relname = 'audit_log_2033_03'"
-    )[0][0]
+    bounds = sql("SELECT pg_get_expr(c.relpartbound, c.oid) FROM pg_class c WHERE c.relname = 'audit_log_2033_03'")[0][
+        0
+    ]
     assert "2033-03-01" in bounds and "2033-04-01" in bounds

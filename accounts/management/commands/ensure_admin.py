@@ -15,7 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         user, password = user_ensure_admin(email=options["email"], username=options["username"])
         if password is None:
-            self.stdout.write(f"Admin login exists: {user.username}. Forgot the password? manage.py changepassword {user.username}")
+            self.stdout.write(
+                f"Admin login exists: {user.username}. Forgot the password? manage.py changepassword {user.username}"
+            )
             return
         self.stdout.write(self.style.SUCCESS("Created the admin login (shown only this once):"))
         self.stdout.write(f"  username: {user.username}\n  password: {password}")
