@@ -144,6 +144,3 @@ LOGGING = {
 # Index names: Django caps them at 30 characters for Oracle's sake; PostgreSQL allows 63 and
 # the review's own names (idx_inventory_product_size_status) are longer than 30.
 SILENCED_SYSTEM_CHECKS = ["models.E034"]
-
-# URLs typed without a scheme are https (Django 6's default, adopted now).
-FORMS_URLFIELD_ASSUME_HTTPS = True
