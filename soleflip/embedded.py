@@ -10,7 +10,9 @@ already set, CMD runs against that server and nothing is started.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -108,6 +110,9 @@ def _exec(command: list[str]) -> int:
     url, started = start()
     env = {**os.environ, "DATABASE_URL": url}
     child = subprocess.Popen(command, env=env)
+    # A terminal's Ctrl-C reaches the child by itself; SIGTERM (a supervisor, `kill`) is
+    # passed on, so in both cases the child ends first and the server is stopped after it.
+    signal.signal(signal.SIGTERM, lambda signum, frame: child.send_signal(signal.SIGTERM))
     try:
         return child.wait()
     except KeyboardInterrupt:
@@ -115,8 +120,9 @@ def _exec(command: list[str]) -> int:
         return child.wait()
     finally:
         if started:
-            print("Stopping the embedded PostgreSQL server.", file=sys.stderr)
             stop()
+            with contextlib.suppress(OSError):  # the terminal or pipe may be gone already
+                print("Stopped the embedded PostgreSQL server.", file=sys.stderr)
 
 
 def main(argv: list[str]) -> int:
