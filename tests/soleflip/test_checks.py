@@ -174,7 +174,7 @@ def test_fee_schedules_of_one_key_cannot_overlap():
 
 
 def test_price_sources_without_size_are_unique_too():
-    # NULLs never collide in a plain unique index; the partial index for size IS NULL does.
+    # NULLs never collide in a plain unique index; NULLS NOT DISTINCT makes them collide.
     first = f.make_price_source(size=None)
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         f.make_price_source(
@@ -184,7 +184,7 @@ def test_price_sources_without_size_are_unique_too():
             source_product_id=first.source_product_id,
             price_type=first.price_type,
         )
-    assert constraint_of(caught.value) == "uq_price_sources_unsized"
+    assert constraint_of(caught.value) == "uq_price_sources_source_key"
 
 
 def test_price_sources_with_size_are_unique_per_source_and_type():
@@ -198,7 +198,7 @@ def test_price_sources_with_size_are_unique_per_source_and_type():
     f.make_price_source(**same, price_type="resale")  # another price type is another row
     with pytest.raises(IntegrityError) as caught, transaction.atomic():
         f.make_price_source(**same, price_type=first.price_type)
-    assert constraint_of(caught.value) == "uq_price_sources_sized"
+    assert constraint_of(caught.value) == "uq_price_sources_source_key"
 
 
 def test_user_email_is_unique_whatever_its_case():
