@@ -360,3 +360,167 @@ class BrandMultiplier(TimestampedModel):
 
     def __str__(self) -> str:
         return f"{self.brand} × {self.multiplier}"
+
+
+# --- analytics --------------------------------------------------------------------------
+
+
+class ViewRefresh(models.Model):
+    """When each analytics view was last refreshed, how long it took, and how many rows it has."""
+
+    view_name = models.CharField(max_length=63, primary_key=True)
+    refreshed_at = models.DateTimeField()
+    duration_ms = models.IntegerField()
+    row_count = models.BigIntegerField()
+    was_concurrent = models.BooleanField(default=True)
+
+    class Meta:
+        db_table = "view_refreshes"
+        ordering = ["view_name"]
+
+    def __str__(self) -> str:
+        return f"{self.view_name} at {self.refreshed_at:%Y-%m-%d %H:%M}"
+
+
+class AnalyticsView(models.Model):
+    """Base of the read-only models over ``analytics`` materialized views (migration 0004)."""
+
+    refreshed_at = models.DateTimeField()
+
+    class Meta:
+        abstract = True
+        managed = False
+
+
+class ProfitOpportunity(AnalyticsView):
+    """Best in-stock retail price against a resale platform's bid and ask, per product and EU size."""
+
+    id = models.UUIDField(primary_key=True)
+    product = models.ForeignKey(Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    standardized_size = models.DecimalField("EU size", max_digits=4, decimal_places=1)
+    currency = models.CharField(max_length=3)
+    retail_price_source = models.ForeignKey(
+        PriceSource, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    retail_cents = models.IntegerField()
+    retail_source = models.CharField(max_length=150)
+    retail_source_type = models.CharField(max_length=20, choices=SourceType.choices)
+    retail_url = models.URLField(max_length=2000)
+    resale_source = models.CharField(max_length=20, choices=SourceType.choices)
+    highest_bid_cents = models.IntegerField(null=True)
+    lowest_ask_cents = models.IntegerField(null=True)
+    fee_schedule_id = models.UUIDField(null=True)
+    seller_level = models.SmallIntegerField(null=True)
+    net_if_sold_now_cents = models.IntegerField(null=True)
+    profit_cents = models.IntegerField(null=True)
+    roi_bps = models.IntegerField("ROI (bps)", null=True)
+    net_if_listed_cents = models.IntegerField(null=True)
+    profit_if_listed_cents = models.IntegerField(null=True)
+    roi_if_listed_bps = models.IntegerField(null=True)
+
+    class Meta(AnalyticsView.Meta):
+        db_table = "profit_opportunities_mv"
+        verbose_name_plural = "profit opportunities"
+        ordering = ["-profit_cents"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "standardized_size", "currency", "resale_source"], name="idx_profit_opps_mv_pk"
+            ),
+            models.UniqueConstraint(fields=["id"], name="idx_profit_opps_mv_id"),
+        ]
+        indexes = [
+            models.Index(fields=["brand", "-profit_cents"], name="idx_profit_opps_mv_brand_profit"),
+            models.Index(fields=["-profit_cents"], name="idx_profit_opps_mv_profit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} EU {self.standardized_size} via {self.resale_source}"
+
+
+class BrandPerformance(AnalyticsView):
+    """A brand's catalog, offers, stock and sales in one row."""
+
+    brand = models.OneToOneField(
+        Brand, primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    brand_name = models.CharField(max_length=100)
+    products_count = models.BigIntegerField()
+    retail_offers_in_stock = models.BigIntegerField()
+    avg_retail_cents = models.IntegerField(null=True)
+    avg_highest_bid_cents = models.IntegerField(null=True)
+    units_in_stock = models.BigIntegerField()
+    stock_cost_base_cents = models.BigIntegerField()
+    units_sold = models.BigIntegerField()
+    units_sold_90d = models.BigIntegerField()
+    revenue_base_cents = models.BigIntegerField()
+    net_base_cents = models.BigIntegerField()
+    profit_base_cents = models.BigIntegerField()
+    avg_days_to_sell = models.DecimalField(max_digits=8, decimal_places=1, null=True)
+
+    class Meta(AnalyticsView.Meta):
+        db_table = "brand_performance_mv"
+        verbose_name_plural = "brand performance"
+        ordering = ["-profit_base_cents"]
+        constraints = [models.UniqueConstraint(fields=["brand"], name="idx_brand_performance_mv_pk")]
+
+    def __str__(self) -> str:
+        return self.brand_name
+
+
+class DailySales(AnalyticsView):
+    """Orders, gross, fees, net and profit per UTC day, platform and currency."""
+
+    id = models.UUIDField(primary_key=True)
+    day = models.DateField()
+    platform_id = models.UUIDField()
+    currency = models.CharField(max_length=3)
+    orders_count = models.BigIntegerField()
+    gross_cents = models.BigIntegerField()
+    fees_cents = models.BigIntegerField()
+    net_cents = models.BigIntegerField()
+    profit_base_cents = models.BigIntegerField()
+
+    class Meta(AnalyticsView.Meta):
+        db_table = "daily_sales_mv"
+        verbose_name_plural = "daily sales"
+        ordering = ["-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["day", "platform_id", "currency"], name="idx_daily_sales_mv_pk"),
+            models.UniqueConstraint(fields=["id"], name="idx_daily_sales_mv_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.currency}"
+
+
+class InventoryAging(AnalyticsView):
+    """An open inventory item's age, locked capital and market value."""
+
+    inventory = models.OneToOneField(
+        "catalog.Inventory", primary_key=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
+    product = models.ForeignKey(Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    brand = models.ForeignKey(Brand, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    size = models.ForeignKey(Size, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=20)
+    purchased_at = models.DateTimeField(null=True)
+    days_in_stock = models.IntegerField()
+    age_bucket = models.CharField(max_length=5)
+    is_dead_stock = models.BooleanField()
+    quantity = models.IntegerField()
+    purchase_price_cents = models.IntegerField(null=True)
+    currency = models.CharField(max_length=3)
+    locked_capital_base_cents = models.BigIntegerField()
+    market_bid_cents = models.IntegerField(null=True)
+    unrealized_profit_cents = models.IntegerField(null=True)
+
+    class Meta(AnalyticsView.Meta):
+        db_table = "inventory_aging_mv"
+        verbose_name_plural = "inventory aging"
+        ordering = ["-days_in_stock"]
+        constraints = [models.UniqueConstraint(fields=["inventory"], name="idx_inventory_aging_mv_pk")]
+        indexes = [models.Index(fields=["-days_in_stock"], name="idx_inventory_aging_mv_days")]
+
+    def __str__(self) -> str:
+        return f"{self.inventory_id} ({self.days_in_stock} days)"

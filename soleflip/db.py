@@ -85,6 +85,7 @@ TABLE_SCHEMAS: dict[str, str] = {
     "import_runs": "integration",
     "price_rules": "pricing",
     "brand_multipliers": "pricing",
+    "view_refreshes": "analytics",
     # transactions
     "platforms": "platforms",
     "fee_schedules": "platforms",
@@ -99,6 +100,14 @@ TABLE_SCHEMAS: dict[str, str] = {
     "config": "system",
     "logs": "system",
     "audit_log": "system",
+}
+
+# Materialized views (pricing/migrations/0004_analytics_views.py), read through unmanaged models.
+VIEW_SCHEMAS: dict[str, str] = {
+    "profit_opportunities_mv": "analytics",
+    "brand_performance_mv": "analytics",
+    "daily_sales_mv": "analytics",
+    "inventory_aging_mv": "analytics",
 }
 
 # Tables partitioned by month on a timestamp column (created by RunSQL, see their migrations).

@@ -141,6 +141,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # The job queue announces every task registration at INFO on each start.
+    "loggers": {"procrastinate": {"level": env_str("PROCRASTINATE_LOG_LEVEL", "WARNING")}},
 }
 
 # Index names: Django caps them at 30 characters for Oracle's sake; PostgreSQL allows 63 and

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from django.utils import timezone
@@ -31,6 +32,12 @@ _seq = itertools.count(1)
 
 def _n() -> int:
     return next(_seq)
+
+
+def _lazy(kw: dict[str, Any], key: str, factory: Callable[[], Any]) -> None:
+    """Make a related row only when the caller did not pass one."""
+    if key not in kw:
+        kw[key] = factory()
 
 
 def make_user(**kw: Any) -> User:
@@ -63,20 +70,20 @@ def make_supplier(**kw: Any) -> Supplier:
 
 
 def make_supplier_account(**kw: Any) -> SupplierAccount:
-    kw.setdefault("supplier", make_supplier())
+    _lazy(kw, "supplier", make_supplier)
     kw.setdefault("email", f"buyer{_n()}@example.com")
     return SupplierAccount.objects.create(**kw)
 
 
 def make_supplier_history(**kw: Any) -> SupplierHistory:
-    kw.setdefault("supplier", make_supplier())
+    _lazy(kw, "supplier", make_supplier)
     kw.setdefault("event_type", "note")
     kw.setdefault("occurred_at", timezone.now())
     return SupplierHistory.objects.create(**kw)
 
 
 def make_supplier_performance(**kw: Any) -> SupplierPerformance:
-    kw.setdefault("supplier", make_supplier())
+    _lazy(kw, "supplier", make_supplier)
     kw.setdefault("period_start", dt.date(2026, 1, 1))
     kw.setdefault("period_end", dt.date(2026, 1, 31))
     kw.setdefault("items_received", 10)
@@ -85,7 +92,7 @@ def make_supplier_performance(**kw: Any) -> SupplierPerformance:
 
 def make_product(**kw: Any) -> Product:
     n = _n()
-    kw.setdefault("brand", make_brand())
+    _lazy(kw, "brand", make_brand)
     kw.setdefault("name", f"Sneaker {n}")
     kw.setdefault("style_code", f"SC{n:05d}-100")
     kw.setdefault("retail_price_cents", 11999)
@@ -100,7 +107,7 @@ def make_size(**kw: Any) -> Size:
 
 
 def make_size_chart(**kw: Any) -> SizeChart:
-    kw.setdefault("brand", make_brand())
+    _lazy(kw, "brand", make_brand)
     kw.setdefault("gender_class", "M")
     kw.setdefault("region", "US")
     kw.setdefault("value", "9")
@@ -110,21 +117,21 @@ def make_size_chart(**kw: Any) -> SizeChart:
 
 
 def make_variant(**kw: Any) -> Variant:
-    kw.setdefault("product", make_product())
-    kw.setdefault("size", make_size())
+    _lazy(kw, "product", make_product)
+    _lazy(kw, "size", make_size)
     kw.setdefault("ean", with_check_digit(f"400123{_n():06d}"))
     return Variant.objects.create(**kw)
 
 
 def make_inventory(**kw: Any) -> Inventory:
-    kw.setdefault("product", make_product())
+    _lazy(kw, "product", make_product)
     kw.setdefault("purchase_price_cents", 9999)
     kw.setdefault("purchased_at", timezone.now())
     return Inventory.objects.create(**kw)
 
 
 def make_price_source(**kw: Any) -> PriceSource:
-    kw.setdefault("product", make_product())
+    _lazy(kw, "product", make_product)
     kw.setdefault("source_type", "awin")
     kw.setdefault("source_product_id", f"aw{_n()}")
     kw.setdefault("source_name", "size? Official DE")
@@ -169,7 +176,7 @@ def make_price_rule(**kw: Any) -> PriceRule:
 
 
 def make_brand_multiplier(**kw: Any) -> BrandMultiplier:
-    kw.setdefault("brand", make_brand())
+    _lazy(kw, "brand", make_brand)
     kw.setdefault("valid_from", dt.date(2026, 1, 1))
     return BrandMultiplier.objects.create(**kw)
 
@@ -182,7 +189,7 @@ def make_platform(**kw: Any) -> Platform:
 
 
 def make_fee_schedule(**kw: Any) -> FeeSchedule:
-    kw.setdefault("platform", make_platform())
+    _lazy(kw, "platform", make_platform)
     kw.setdefault("valid_from", dt.date(2026, 1, 1))
     kw.setdefault("transaction_fee_bps", 900)
     kw.setdefault("processing_fee_bps", 300)
@@ -190,22 +197,22 @@ def make_fee_schedule(**kw: Any) -> FeeSchedule:
 
 
 def make_listing(**kw: Any) -> Listing:
-    kw.setdefault("inventory", make_inventory())
-    kw.setdefault("platform", make_platform())
+    _lazy(kw, "inventory", make_inventory)
+    _lazy(kw, "platform", make_platform)
     kw.setdefault("ask_price_cents", 19999)
     return Listing.objects.create(**kw)
 
 
 def make_payout(**kw: Any) -> Payout:
-    kw.setdefault("platform", make_platform())
+    _lazy(kw, "platform", make_platform)
     kw.setdefault("external_payout_id", f"P{_n()}")
     kw.setdefault("amount_cents", 15000)
     return Payout.objects.create(**kw)
 
 
 def make_order(**kw: Any) -> Order:
-    kw.setdefault("inventory", make_inventory())
-    kw.setdefault("platform", make_platform())
+    _lazy(kw, "inventory", make_inventory)
+    _lazy(kw, "platform", make_platform)
     kw.setdefault("external_order_number", f"O-{_n()}")
     kw.setdefault("sold_at", timezone.now())
     kw.setdefault("sale_price_cents", 20000)

@@ -30,6 +30,10 @@ class Platform(TimestampedModel):
     name = models.CharField(max_length=100)
     website = models.URLField(blank=True)
     default_currency = models.CharField(max_length=3, default="EUR")
+    region = models.CharField(max_length=10, default="EU", help_text="The region we sell in on this platform.")
+    seller_level = models.PositiveSmallIntegerField(
+        default=1, help_text="Our seller level here: it picks the fee schedule for profit estimates."
+    )
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -9,7 +9,9 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models
 
-from soleflip.db import APP_SCHEMAS, TABLE_SCHEMAS
+from soleflip.db import APP_SCHEMAS, TABLE_SCHEMAS, VIEW_SCHEMAS
+
+RELATION_SCHEMAS = {**TABLE_SCHEMAS, **VIEW_SCHEMAS}
 
 pytestmark = pytest.mark.django_db
 
@@ -24,7 +26,7 @@ def declared_names(model: type[models.Model]) -> set[str]:
 
 def db_objects(sql, table: str) -> tuple[set[str], dict[str, list[str]]]:
     """Constraint and index names on ``table``, and its unique indexes -> their columns."""
-    schema = TABLE_SCHEMAS[table]
+    schema = RELATION_SCHEMAS[table]
     constraints = {
         r[0]
         for r in sql(

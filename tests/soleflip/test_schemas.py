@@ -6,19 +6,22 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from soleflip.db import ALL_SCHEMAS, APP_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS
+from soleflip.db import ALL_SCHEMAS, APP_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS, VIEW_SCHEMAS
 from tests.conftest import plain_search_path
 
 PROJECT_APPS = set(APP_SCHEMAS)
 pytestmark = pytest.mark.django_db
 
 
-def project_tables() -> dict[str, str]:
-    """db_table -> app label of every project model, auto-created M2M tables included."""
+def project_tables(*, managed: bool = True) -> dict[str, str]:
+    """db_table -> app label of every project model (auto-created M2M tables included).
+
+    Managed models are tables; unmanaged ones read materialized views.
+    """
     return {
         model._meta.db_table: model._meta.app_label
         for model in apps.get_models(include_auto_created=True)
-        if model._meta.app_label in PROJECT_APPS
+        if model._meta.app_label in PROJECT_APPS and model._meta.managed == managed
     }
 
 
@@ -37,11 +40,19 @@ def catalog_tables(sql, schemas: tuple[str, ...]) -> dict[str, str]:
 
 def test_table_map_covers_every_model_and_nothing_else():
     assert set(project_tables()) == set(TABLE_SCHEMAS)
+    assert set(project_tables(managed=False)) == set(VIEW_SCHEMAS)
 
 
 def test_table_map_puts_each_table_in_a_schema_of_its_own_app():
-    for table, app_label in project_tables().items():
-        assert TABLE_SCHEMAS[table] in APP_SCHEMAS[app_label], table
+    relations = {**project_tables(), **project_tables(managed=False)}
+    schemas = {**TABLE_SCHEMAS, **VIEW_SCHEMAS}
+    for table, app_label in relations.items():
+        assert schemas[table] in APP_SCHEMAS[app_label], table
+
+
+def test_every_view_model_reads_a_materialized_view_in_its_schema(sql):
+    rows = dict(sql("SELECT matviewname, schemaname FROM pg_matviews WHERE schemaname = ANY(%s)", [list(ALL_SCHEMAS)]))
+    assert rows == VIEW_SCHEMAS
 
 
 def test_every_project_table_is_in_its_schema(sql):
