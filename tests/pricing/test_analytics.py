@@ -148,6 +148,7 @@ def test_worker_runs_the_refresh_job():
 
     make_product()
     refresh_analytics.defer()
-    with procrastinate_app.replace_connector(procrastinate_app.connector.get_worker_connector()) as worker_app:
+    connector = procrastinate_app.connector.get_worker_connector()  # type: ignore[attr-defined]
+    with procrastinate_app.replace_connector(connector) as worker_app:
         worker_app.run_worker(queues=["analytics"], wait=False, install_signal_handlers=False, listen_notify=False)
     assert ViewRefresh.objects.filter(view_name="brand_performance_mv", row_count=1).exists()
