@@ -1,0 +1,47 @@
+import pytest
+from django.core.management import call_command
+
+from catalog.gtin import normalize_gtin
+from catalog.models import Inventory, Product, Variant
+from pricing.models import PriceHistory, PriceSource
+from soleflip.scale import PAIRS_PER_PRODUCT, PRODUCTS_PER_SCALE, SCALE_MARK, SIZES_PER_PRODUCT, scale_seed
+from transactions.models import Order
+
+pytestmark = pytest.mark.django_db
+
+
+def generated() -> int:
+    return Product.objects.filter(enrichment_data__seed=SCALE_MARK).count()
+
+
+def test_scale_adds_the_promised_volume_and_is_incremental():
+    report = scale_seed(scale=2)
+    products = 2 * PRODUCTS_PER_SCALE
+    assert report.counts["products"] == generated() == products
+    assert report.counts["price sources"] == products * SIZES_PER_PRODUCT * 3
+    assert report.counts["inventory"] == products * PAIRS_PER_PRODUCT
+    assert str(scale_seed(scale=2)) == "Scale data already present; nothing added."
+    assert scale_seed(scale=3).counts["products"] == PRODUCTS_PER_SCALE
+    assert generated() == 3 * PRODUCTS_PER_SCALE
+
+
+def test_scale_data_is_valid_and_went_through_the_triggers():
+    scale_seed(scale=2)
+    for ean in Variant.objects.filter(product__enrichment_data__seed=SCALE_MARK).values_list("ean", flat=True):
+        assert ean is not None and normalize_gtin(ean) == ean
+    # COPY fires the statement trigger: every generated price has its first history row.
+    assert PriceHistory.objects.count() == PriceSource.objects.count()
+    for order in Order.objects.select_related("fee_schedule", "inventory"):
+        assert order.inventory.status == "sold"
+        if order.fee_schedule:
+            assert (
+                order.net_proceeds_cents
+                == order.sale_price_cents - order.fee_schedule.fees_for(order.sale_price_cents).total_cents
+            )
+    assert Inventory.objects.filter(status="sold").count() == Order.objects.count()
+
+
+def test_seed_demo_scale_command_reports_progress_and_counts(capsys):
+    call_command("seed_demo", "--scale", "2")
+    out = capsys.readouterr().out
+    assert "20/20 products" in out and "Scale data added: 20 products" in out
