@@ -29,7 +29,10 @@ install: $(STAMP)
 run: install
 	@DEBUG=$${DEBUG-1} $(WITH_DB) sh -c '\
 	  $(PY) manage.py migrate --no-input && \
+	  $(PY) manage.py load_size_charts && \
 	  $(PY) manage.py seed_demo && \
+	  $(PY) manage.py standardize_sizes --commit && \
+	  $(PY) manage.py refresh_analytics && \
 	  $(PY) manage.py ensure_admin && \
 	  echo "SoleFlip admin: http://$(HOST):$(PORT)/admin/  (Ctrl-C stops the server)" && \
 	  exec $(PY) manage.py runserver --noreload $(HOST):$(PORT)'

@@ -1,6 +1,12 @@
+from decimal import Decimal
+
+from django import forms
 from django.contrib import admin
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from catalog import models
+from catalog.services import size_review_accept, size_review_dismiss
 from soleflip.money import format_cents
 
 
@@ -84,8 +90,9 @@ class ProductAdmin(admin.ModelAdmin):
 
 @admin.register(models.Size)
 class SizeAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "region", "gender_class", "value", "standardized_value"]
-    list_filter = ["region", "gender_class"]
+    list_display = ["__str__", "brand", "region", "gender_class", "value", "standardized_value"]
+    list_filter = ["region", "gender_class", "brand"]
+    list_select_related = ["brand"]
     search_fields = ["value"]
 
 
@@ -116,3 +123,60 @@ class InventoryAdmin(admin.ModelAdmin):
     @admin.display(description="purchase price", ordering="purchase_price_cents")
     def purchase_price(self, obj: models.Inventory) -> str:
         return format_cents(obj.purchase_price_cents, obj.currency)
+
+
+class SizeReviewForm(forms.ModelForm):
+    class Meta:
+        model = models.SizeReview
+        fields = ["accepted_eu_value"]
+
+    def clean_accepted_eu_value(self) -> Decimal | None:
+        value = self.cleaned_data["accepted_eu_value"]
+        if value is not None and not Decimal("15") <= value <= Decimal("55"):
+            raise forms.ValidationError("An EU shoe size lies between 15 and 55.")
+        return value
+
+
+@admin.register(models.SizeReview)
+class SizeReviewAdmin(admin.ModelAdmin):
+    """The queue of sizes no chart decides: enter the EU size to accept a mapping, or dismiss."""
+
+    form = SizeReviewForm
+    list_display = ["size", "brand", "outcome", "reason", "candidate_sizes", "status", "created_at"]
+    list_filter = ["status", "outcome", "size__region"]
+    list_select_related = ["size__brand"]
+    search_fields = ["size__value", "size__brand__name"]
+    readonly_fields = ["size", "brand", "outcome", "reason", "candidate_sizes", "status", "reviewed_by", "reviewed_at"]
+    fields = [*readonly_fields, "accepted_eu_value"]
+    actions = ["dismiss"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: models.SizeReview | None = None) -> bool:
+        allowed = request.user.has_perm("catalog.standardize_sizes")
+        return allowed and (obj is None or obj.status == models.ReviewStatus.OPEN)
+
+    def has_standardize_sizes_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalog.standardize_sizes")
+
+    @admin.display(description="brand", ordering="size__brand__name")
+    def brand(self, obj: models.SizeReview) -> str:
+        return str(obj.size.brand or "–")
+
+    @admin.display(description="EU sizes the charts allow")
+    def candidate_sizes(self, obj: models.SizeReview) -> str:
+        return ", ".join(obj.candidates) or "–"
+
+    def save_model(self, request: HttpRequest, obj: models.SizeReview, form: forms.ModelForm, change: bool) -> None:
+        value = form.cleaned_data.get("accepted_eu_value")
+        if value is None:
+            return
+        fresh = models.SizeReview.objects.select_related("size__brand").get(pk=obj.pk)
+        size_review_accept(review=fresh, eu_value=value, user=request.user)
+        self.message_user(request, f"{fresh.size} is EU {value.normalize()}; sizes like it now standardize too.")
+
+    @admin.action(description="Dismiss (no mapping)", permissions=["standardize_sizes"])
+    def dismiss(self, request: HttpRequest, queryset: QuerySet[models.SizeReview]) -> None:
+        for review in queryset.filter(status=models.ReviewStatus.OPEN):
+            size_review_dismiss(review=review, user=request.user)

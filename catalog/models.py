@@ -386,8 +386,21 @@ class SizeChart(TimestampedModel):
 
 
 class Size(TimestampedModel):
-    """A size as a source wrote it; ``standardized_value`` is its EU size once a chart decides it."""
+    """A size as a source wrote it; ``standardized_value`` is its EU size once a chart decides it.
 
+    A US, UK, CM or KR size means different EU sizes at different brands (US M 9 is EU 42.5
+    at Nike, 42 2/3 at adidas), so such sizes belong to a brand. EU sizes are the standard
+    itself and need none.
+    """
+
+    brand = models.ForeignKey(
+        Brand,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sizes",
+        help_text="Whose size chart reads this size; empty for sizes any brand shares (EU).",
+    )
     region = models.CharField(max_length=2, choices=SizeRegion.choices)
     value = models.CharField(max_length=10, help_text='The size as written, e.g. "9.5" or "36 2/3".')
     gender_class = models.CharField(
@@ -408,7 +421,11 @@ class Size(TimestampedModel):
             models.Index(fields=["standardized_value"], name="idx_sizes_standardized_value"),
         ]
         constraints = [
-            models.UniqueConstraint(fields=["region", "value", "gender_class"], name="uq_sizes_region_value_class"),
+            models.UniqueConstraint(
+                fields=["brand", "region", "value", "gender_class"],
+                nulls_distinct=False,
+                name="uq_sizes_brand_region_value_class",
+            ),
             choices_check("sizes", "region", SizeRegion),
             models.CheckConstraint(
                 condition=models.Q(gender_class="") | models.Q(gender_class__in=GenderClass.values),
@@ -424,6 +441,50 @@ class Size(TimestampedModel):
     def __str__(self) -> str:
         klass = f" {self.gender_class}" if self.gender_class else ""
         return f"{self.region}{klass} {self.value}"
+
+
+class ReviewStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    ACCEPTED = "accepted", "Accepted"
+    DISMISSED = "dismissed", "Dismissed"
+
+
+class SizeReview(TimestampedModel):
+    """A size no chart could standardize: staff decide its EU size here, nobody guesses.
+
+    Accepting a review adds the mapping as a chart line (provenance: who accepted it), so
+    every size like it standardizes on the next run.
+    """
+
+    size = models.OneToOneField(Size, on_delete=models.CASCADE, related_name="review")
+    status = models.CharField(max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.OPEN)
+    outcome = models.CharField(max_length=10, help_text="What standardization concluded: ambiguous or unknown.")
+    reason = models.TextField()
+    candidates = models.JSONField(default=list, blank=True, help_text="EU sizes the charts allow.")
+    accepted_eu_value = models.DecimalField("EU size", max_digits=4, decimal_places=1, null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", db_index=False
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "size_reviews"
+        ordering = ["status", "-created_at"]
+        permissions = [("standardize_sizes", "Can accept size mappings")]
+        indexes = [
+            # The queue: open reviews, oldest first.
+            models.Index(fields=["created_at"], name="idx_size_reviews_open", condition=models.Q(status="open")),
+        ]
+        constraints = [
+            choices_check("size_reviews", "status", ReviewStatus),
+            models.CheckConstraint(
+                condition=~models.Q(status="accepted") | models.Q(accepted_eu_value__isnull=False),
+                name="chk_size_reviews_accepted_has_value",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.size} ({self.get_status_display()})"
 
 
 class Variant(AuthoredModel):

@@ -377,6 +377,7 @@ class ViewRefresh(models.Model):
     class Meta:
         db_table = "view_refreshes"
         ordering = ["view_name"]
+        permissions = [("refresh_analytics", "Can refresh the analytics views")]
 
     def __str__(self) -> str:
         return f"{self.view_name} at {self.refreshed_at:%Y-%m-%d %H:%M}"

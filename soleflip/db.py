@@ -75,6 +75,7 @@ TABLE_SCHEMAS: dict[str, str] = {
     "products": "products",
     "product_tags": "products",
     "sizes": "products",
+    "size_reviews": "products",
     "size_charts": "products",
     "variants": "products",
     "inventory": "products",

@@ -18,6 +18,7 @@ from catalog.models import (
     Product,
     Size,
     SizeChart,
+    SizeReview,
     Supplier,
     SupplierAccount,
     SupplierHistory,
@@ -114,6 +115,13 @@ def make_size_chart(**kw: Any) -> SizeChart:
     kw.setdefault("eu_value", "42.5")
     kw.setdefault("source", "test chart")
     return SizeChart.objects.create(**kw)
+
+
+def make_size_review(**kw: Any) -> SizeReview:
+    _lazy(kw, "size", make_size)
+    kw.setdefault("outcome", "unknown")
+    kw.setdefault("reason", "no chart")
+    return SizeReview.objects.create(**kw)
 
 
 def make_variant(**kw: Any) -> Variant:

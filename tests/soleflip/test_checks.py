@@ -51,6 +51,8 @@ CASES: dict[str, tuple[Callable[..., models.Model], dict[str, Any]]] = {
     "chk_sizes_gender_class_valid": (f.make_size, {"gender_class": "X"}),
     "chk_sizes_standardized_value_range": (f.make_size, {"standardized_value": 99}),
     "chk_variants_ean_format": (f.make_variant, {"ean": "12345"}),
+    "chk_size_reviews_status_valid": (f.make_size_review, {"status": "maybe"}),
+    "chk_size_reviews_accepted_has_value": (f.make_size_review, {"status": "accepted"}),
     "chk_inventory_quantity_positive": (f.make_inventory, {"quantity": -1}),
     "chk_inventory_purchase_price_positive": (f.make_inventory, {"purchase_price_cents": -1}),
     "chk_inventory_fx_rate_positive": (f.make_inventory, {"purchase_fx_rate": 0}),

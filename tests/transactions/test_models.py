@@ -49,7 +49,7 @@ def test_order_fees_come_from_the_schedule_of_its_sale_date():
     order.refresh_from_db()
     assert (order.platform_fee_cents, order.processing_fee_cents) == (2000, 600)
     assert order.net_proceeds_cents == 20000 - 2000 - 600 - 500
-    assert order.fee_schedule.transaction_fee_bps == 1000
+    assert order.fee_schedule is not None and order.fee_schedule.transaction_fee_bps == 1000
 
     order.sold_at = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
     with pytest.raises(NoFeeSchedule, match="no fee schedule for region EU, level 1 on 2024-06-01"):

@@ -1,0 +1,168 @@
+"""Writes on the catalog that touch many rows: size charts and size standardization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from catalog.models import Brand, ReviewStatus, Size, SizeChart, SizeReview
+from catalog.sizing import ChartLine, Decision, load_charts, standardize
+
+BRAND_NAMES = {"nike": "Nike", "jordan": "Jordan", "adidas": "adidas", "asics": "ASICS", "new-balance": "New Balance"}
+
+
+@transaction.atomic
+def size_charts_load(*, path: str | Path | None = None) -> tuple[int, int]:
+    """Load the size charts file into ``size_charts``; return (lines added, lines already there)."""
+    lines = load_charts(path)
+    brands = {}
+    for slug in sorted({line.brand_slug for line in lines}):
+        brands[slug], _ = Brand.objects.get_or_create(slug=slug, defaults={"name": BRAND_NAMES.get(slug, slug.title())})
+    existing = set(
+        SizeChart.objects.values_list("brand__slug", "gender_class", "region", "value", "eu_value").iterator()
+    )
+    new = [
+        SizeChart(
+            brand=brands[line.brand_slug],
+            gender_class=line.gender_class,
+            region=line.region,
+            value=line.value,
+            eu_value=line.eu_value,
+            source=line.source[:255],
+        )
+        for line in lines
+        if (line.brand_slug, line.gender_class, line.region, line.value, line.eu_value) not in existing
+    ]
+    SizeChart.objects.bulk_create(new, batch_size=1000)
+    return len(new), len(lines) - len(new)
+
+
+def _chart_lines() -> tuple[list[ChartLine], dict[tuple[Any, ...], SizeChart]]:
+    rows = list(SizeChart.objects.select_related("brand"))
+    lines = [ChartLine(r.brand.slug, r.gender_class, r.region, r.value, r.eu_value, r.source) for r in rows]
+    by_key = {(r.brand.slug, r.gender_class, r.region, r.value, r.eu_value): r for r in rows}
+    return lines, by_key
+
+
+def size_decide(size: Size, charts: list[ChartLine]) -> Decision:
+    """What the charts say about one size (EU sizes of no brand are their own standard)."""
+    return standardize(
+        charts,
+        brand_slug=size.brand.slug if size.brand else "",
+        region=size.region,
+        value=size.value,
+        gender_class=size.gender_class or None,
+    )
+
+
+@dataclass
+class StandardizeReport:
+    decided: int = 0
+    queued: int = 0
+    still_in_review: int = 0
+    examples: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return (
+            f"{self.decided} size(s) standardized, {self.queued} sent to review, {self.still_in_review} still in review"
+        )
+
+
+class _DryRun(Exception):
+    pass
+
+
+def sizes_standardize(*, commit: bool, brand: Brand | None = None) -> StandardizeReport:
+    """Fill ``standardized_value`` wherever a chart decides it; queue every other size for review.
+
+    Never guesses. Without ``commit`` nothing is written; the report says what would happen.
+    """
+    report = StandardizeReport()
+    try:
+        with transaction.atomic():
+            _standardize(report, brand)
+            if not commit:
+                raise _DryRun
+    except _DryRun:
+        pass
+    return report
+
+
+def _standardize(report: StandardizeReport, brand: Brand | None) -> None:
+    charts, by_key = _chart_lines()
+    pending = Size.objects.filter(standardized_value__isnull=True).select_related("brand", "review")
+    if brand is not None:
+        pending = pending.filter(brand=brand)
+    now = timezone.now()
+    for size in pending:
+        decision = size_decide(size, charts)
+        review = getattr(size, "review", None)
+        if decision.is_decided:
+            line = decision.line
+            size.standardized_value = decision.eu_value
+            size.standardized_by = (
+                by_key.get((line.brand_slug, line.gender_class, line.region, line.value, line.eu_value))
+                if line
+                else None
+            )
+            size.save(update_fields=["standardized_value", "standardized_by"])
+            if review is not None and review.status == ReviewStatus.OPEN:
+                review.status, review.accepted_eu_value = ReviewStatus.ACCEPTED, decision.eu_value
+                review.reviewed_at = now
+                review.reason = f"{review.reason}\nDecided by the charts on {now:%Y-%m-%d}: {decision.reason}"
+                review.save()
+            report.decided += 1
+            continue
+        candidates = [str(value) for value in decision.candidates]
+        if review is None:
+            SizeReview.objects.create(
+                size=size, outcome=decision.status.value, reason=decision.reason, candidates=candidates
+            )
+            report.queued += 1
+            if len(report.examples) < 10:
+                report.examples.append(f"{size}{f' ({size.brand})' if size.brand else ''}: {decision.reason}")
+        else:
+            changed = (review.reason, review.candidates) != (decision.reason, candidates)
+            if review.status == ReviewStatus.OPEN and changed:
+                review.outcome, review.reason, review.candidates = decision.status.value, decision.reason, candidates
+                review.save()
+            report.still_in_review += 1
+
+
+@transaction.atomic
+def size_review_accept(*, review: SizeReview, eu_value: Decimal, user: Any) -> SizeReview:
+    """Accept an EU size for a reviewed size, record it as a chart line, and apply it to sizes like it."""
+    if review.status != ReviewStatus.OPEN:
+        raise ValueError(f"review of {review.size} is already {review.get_status_display().lower()}")
+    size = review.size
+    now = timezone.now()
+    if size.brand is not None:
+        SizeChart.objects.get_or_create(
+            brand=size.brand,
+            gender_class=size.gender_class or "U",
+            region=size.region,
+            value=size.value,
+            eu_value=eu_value,
+            defaults={"source": f"Accepted in size review by {user} on {now:%Y-%m-%d}"},
+        )
+    review.status, review.accepted_eu_value = ReviewStatus.ACCEPTED, eu_value
+    review.reviewed_by, review.reviewed_at = user, now
+    review.full_clean()
+    review.save()
+    size.standardized_value = eu_value
+    size.save(update_fields=["standardized_value"])
+    if size.brand is not None:
+        sizes_standardize(commit=True, brand=size.brand)
+    return review
+
+
+def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
+    """Close a review without a mapping (not a shoe size, a data error upstream)."""
+    review.status, review.reviewed_by, review.reviewed_at = ReviewStatus.DISMISSED, user, timezone.now()
+    review.save()
+    return review
