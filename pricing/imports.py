@@ -1,0 +1,154 @@
+"""The life of one import run, shared by every importer (Awin feeds, platform sales reports).
+
+An ``ImportRun`` row is written before any data and finished after, in transactions of its
+own, so a failed or interrupted import still leaves its record (and its rejected rows)
+while the data it would have written is rolled back. Importers do their writes inside
+``run.data_transaction()`` and report what they did through ``run.count_*``.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from pricing.models import ImportKind, ImportRun, ImportStatus
+from soleflip.db import set_acting_user
+from soleflip.tabular import RowError, escape_formula
+
+MAX_STORED_ERRORS = 10_000  # the run keeps this many rejected rows; the count is always exact
+
+
+def file_fingerprint(path: str | Path) -> tuple[str, int]:
+    """SHA-256 and size of a file, read in chunks."""
+    digest, size = hashlib.sha256(), 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+class ImportFailed(Exception):
+    """The import was refused; nothing was written. ``run`` holds the reasons."""
+
+    def __init__(self, run: ImportRun) -> None:
+        super().__init__(run.message)
+        self.run = run
+
+
+class _Rollback(Exception):
+    pass
+
+
+class RunRecorder:
+    """Counts and rejected rows of a run in progress; written to its ``ImportRun`` at the end."""
+
+    def __init__(self, run: ImportRun, *, user: Any) -> None:
+        self.run = run
+        self.user = user
+        self.errors: list[RowError] = []
+        self.error_count = 0
+
+    def reject(self, errors: Iterable[RowError]) -> None:
+        for error in errors:
+            self.error_count += 1
+            if len(self.errors) < MAX_STORED_ERRORS:
+                self.errors.append(error)
+
+    @contextmanager
+    def data_transaction(self, *, dry_run: bool = False) -> Iterator[None]:
+        """The one transaction the data is written in, with the acting user set for audit.
+
+        With ``dry_run`` everything is done and counted, then rolled back.
+        """
+        try:
+            with transaction.atomic():
+                if self.user is not None:
+                    set_acting_user(self.user.pk)
+                yield
+                if dry_run:
+                    raise _Rollback
+        except _Rollback:
+            pass
+
+
+@contextmanager
+def import_run(
+    *,
+    kind: ImportKind,
+    path: str | Path,
+    display_name: str | None = None,
+    user: Any = None,
+    options: dict[str, Any] | None = None,
+) -> Iterator[RunRecorder]:
+    """Record one import run around the importer's work.
+
+    The importer raises ``ImportFailed`` (after ``reject``-ing rows) to refuse the file; any
+    other exception marks the run failed with its message and propagates. On success the
+    run is ``succeeded``, or ``partial`` when rows were skipped.
+    """
+    sha256, size = file_fingerprint(path)
+    run = ImportRun.objects.create(
+        kind=kind,
+        status=ImportStatus.RUNNING,
+        file_name=display_name or Path(path).name,
+        file_sha256=sha256,
+        file_size=size,
+        options=options or {},
+        user=user if user is not None and user.pk else None,
+        started_at=timezone.now(),
+    )
+    recorder = RunRecorder(run, user=user)
+    started = time.monotonic()
+    try:
+        yield recorder
+    except ImportFailed:
+        _finish(recorder, ImportStatus.FAILED, started)
+        raise
+    except BaseException as exc:  # interrupted (Ctrl-C) or crashed: the data transaction rolled back
+        run.message = run.message or f"Interrupted: {type(exc).__name__}: {exc}"
+        _finish(recorder, ImportStatus.FAILED, started)
+        raise
+    else:
+        status = ImportStatus.PARTIAL if run.rows_skipped else ImportStatus.SUCCEEDED
+        _finish(recorder, status, started)
+
+
+def _finish(recorder: RunRecorder, status: ImportStatus, started: float) -> None:
+    run = recorder.run
+    run.status = status
+    run.finished_at = timezone.now()
+    run.options = {**run.options, "duration_ms": int((time.monotonic() - started) * 1000)}
+    run.rows_failed = recorder.error_count if status == ImportStatus.FAILED else run.rows_failed
+    run.errors = [
+        {"line": e.line, "column": e.column, "message": e.message} for e in recorder.errors[:MAX_STORED_ERRORS]
+    ]
+    if status == ImportStatus.FAILED and recorder.error_count and not run.message:
+        run.message = f"{recorder.error_count} bad row(s); nothing was written."
+    run.save()
+
+
+def import_run_errors_csv(run: ImportRun) -> str:
+    """The rejected rows of a run as CSV (file, line, column, reason), safe to open in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["file", "line", "column", "reason"])
+    for error in run.errors:
+        writer.writerow(
+            [
+                escape_formula(run.file_name),
+                error.get("line", ""),
+                escape_formula(str(error.get("column") or "")),
+                escape_formula(str(error.get("message", ""))),
+            ]
+        )
+    return out.getvalue()
