@@ -1,14 +1,19 @@
 from typing import Any
 
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.db.models.signals import post_migrate
 
 
-def _ensure_partitions(**kwargs: Any) -> None:
-    # After migrate and after flush (tests): partitioned tables get this month and the next three.
+def _after_migrate(sender: AppConfig, **kwargs: Any) -> None:
+    # Once per migrate (and per flush in tests), after the last app: by then every app's
+    # permissions exist, so roles can be given them; partitioned tables get their months.
+    if sender is not list(apps.get_app_configs())[-1]:
+        return
+    from accounts.roles import roles_sync
     from soleflip.partitions import ensure_partitions
 
     ensure_partitions()
+    roles_sync()
 
 
 class AccountsConfig(AppConfig):
@@ -16,4 +21,4 @@ class AccountsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        post_migrate.connect(_ensure_partitions, sender=self, dispatch_uid="soleflip_ensure_partitions")
+        post_migrate.connect(_after_migrate, dispatch_uid="soleflip_after_migrate")

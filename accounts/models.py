@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import models
@@ -61,6 +63,18 @@ class User(UUIDModel, AbstractUser):
 
     def __str__(self) -> str:
         return self.email or self.username
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.sync_role_group()
+
+    def sync_role_group(self) -> None:
+        """Make the role's group this user's only role group (other groups stay)."""
+        role_names = set(Role.values)
+        current = {g.name for g in self.groups.all() if g.name in role_names}
+        if current != {self.role}:
+            self.groups.remove(*Group.objects.filter(name__in=role_names - {self.role}))
+            self.groups.add(Group.objects.get_or_create(name=self.role)[0])
 
 
 class ApiKey(TimestampedModel):

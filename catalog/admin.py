@@ -2,94 +2,130 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import admin
-from django.db.models import QuerySet
+from django.db.models import DurationField, ExpressionWrapper, QuerySet
+from django.db.models.functions import Coalesce, Now
 from django.http import HttpRequest
+from unfold.admin import TabularInline
 
 from catalog import models
-from catalog.services import size_review_accept, size_review_dismiss
+from catalog.services import inventory_set_status, size_review_accept, size_review_dismiss
+from pricing.models import PriceSource
+from soleflip.admin import SoleflipAdmin, money
 from soleflip.money import format_cents
+from transactions.models import Listing, Order
 
 
 @admin.register(models.Brand)
-class BrandAdmin(admin.ModelAdmin):
+class BrandAdmin(SoleflipAdmin):
     list_display = ["name", "slug", "is_active"]
+    list_filter = ["is_active"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(SoleflipAdmin):
     list_display = ["name", "parent"]
+    list_select_related = ["parent"]
     search_fields = ["name"]
     autocomplete_fields = ["parent"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Color, models.Material)
-class NamedAdmin(admin.ModelAdmin):
+class NamedAdmin(SoleflipAdmin):
     search_fields = ["name"]
 
 
 @admin.register(models.Tag)
-class TagAdmin(admin.ModelAdmin):
+class TagAdmin(SoleflipAdmin):
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
 
 
 @admin.register(models.Supplier)
-class SupplierAdmin(admin.ModelAdmin):
-    list_display = ["name", "supplier_type", "country_code", "is_active"]
-    list_filter = ["supplier_type", "is_active"]
+class SupplierAdmin(SoleflipAdmin):
+    list_display = ["name", "supplier_type", "city", "country_code", "awin_merchant_id", "is_active"]
+    list_filter = ["supplier_type", "is_active", "country_code"]
     search_fields = ["name", "awin_merchant_id"]
     prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["tags"]
 
 
 @admin.register(models.SupplierAccount)
-class SupplierAccountAdmin(admin.ModelAdmin):
+class SupplierAccountAdmin(SoleflipAdmin):
     list_display = ["email", "supplier", "user", "payment_provider", "payment_method_last4", "is_active"]
+    list_filter = ["is_active", "payment_provider"]
     list_select_related = ["supplier", "user"]
     search_fields = ["email", "supplier__name"]
     autocomplete_fields = ["supplier", "user"]
 
 
 @admin.register(models.SupplierHistory)
-class SupplierHistoryAdmin(admin.ModelAdmin):
-    list_display = ["supplier", "event_type", "occurred_at"]
+class SupplierHistoryAdmin(SoleflipAdmin):
+    list_display = ["supplier", "event_type", "occurred_at", "description"]
     list_filter = ["event_type"]
     list_select_related = ["supplier"]
+    search_fields = ["supplier__name", "description"]
     autocomplete_fields = ["supplier"]
+    date_hierarchy = "occurred_at"
 
 
 @admin.register(models.SupplierPerformance)
-class SupplierPerformanceAdmin(admin.ModelAdmin):
-    list_display = ["supplier", "period_start", "period_end", "orders_count", "items_received"]
+class SupplierPerformanceAdmin(SoleflipAdmin):
+    list_display = [
+        "supplier",
+        "period_start",
+        "period_end",
+        "orders_count",
+        "items_received",
+        "items_defective",
+        money("total_spent_cents"),
+    ]
     list_select_related = ["supplier"]
+    search_fields = ["supplier__name"]
     autocomplete_fields = ["supplier"]
+    date_hierarchy = "period_start"
 
 
-class VariantInline(admin.TabularInline):
+class VariantInline(TabularInline):
     model = models.Variant
     extra = 0
+    fields = ["size", "ean", "sku"]
     autocomplete_fields = ["size"]
 
 
+class PriceSourceInline(TabularInline):
+    model = PriceSource
+    extra = 0
+    fields = ["size", "source_type", "source_name", "price_type", "price_cents", "currency", "in_stock"]
+    autocomplete_fields = ["size"]
+    show_change_link = True
+    per_page = 20
+    ordering = ["size__value", "source_type", "price_type"]
+
+
 @admin.register(models.Product)
-class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "brand", "style_code", "colorway", "retail_price", "release_date"]
-    list_filter = ["brand", "gender_class"]
+class ProductAdmin(SoleflipAdmin):
+    list_display = [
+        "name",
+        "brand",
+        "style_code",
+        "colorway",
+        money("retail_price_cents", currency="retail_currency"),
+        "release_date",
+    ]
+    list_filter = ["brand", "gender_class", "category"]
     list_select_related = ["brand"]
-    search_fields = ["name", "style_code", "variants__ean"]
+    search_fields = ["name", "style_code", "=variants__ean"]
     autocomplete_fields = ["brand", "category", "color", "material", "tags"]
     date_hierarchy = "release_date"
-    inlines = [VariantInline]
-
-    @admin.display(description="retail price", ordering="retail_price_cents")
-    def retail_price(self, obj: models.Product) -> str:
-        return format_cents(obj.retail_price_cents, obj.retail_currency)
+    inlines = [VariantInline, PriceSourceInline]
+    readonly_fields = ["avg_resale_price_cents"]
 
 
 @admin.register(models.Size)
-class SizeAdmin(admin.ModelAdmin):
+class SizeAdmin(SoleflipAdmin):
     list_display = ["__str__", "brand", "region", "gender_class", "value", "standardized_value"]
     list_filter = ["region", "gender_class", "brand"]
     list_select_related = ["brand"]
@@ -97,32 +133,107 @@ class SizeAdmin(admin.ModelAdmin):
 
 
 @admin.register(models.SizeChart)
-class SizeChartAdmin(admin.ModelAdmin):
+class SizeChartAdmin(SoleflipAdmin):
     list_display = ["brand", "gender_class", "region", "value", "eu_value", "source"]
     list_filter = ["brand", "gender_class", "region"]
     list_select_related = ["brand"]
+    search_fields = ["value", "source"]
 
 
 @admin.register(models.Variant)
-class VariantAdmin(admin.ModelAdmin):
+class VariantAdmin(SoleflipAdmin):
     list_display = ["product", "size", "ean", "sku"]
     list_select_related = ["product", "size"]
-    search_fields = ["ean", "sku", "product__name", "product__style_code"]
+    search_fields = ["=ean", "sku", "product__name", "product__style_code"]
     autocomplete_fields = ["product", "size"]
 
 
+class ListingInline(TabularInline):
+    model = Listing
+    extra = 0
+    fields = ["platform", "ask_price_cents", "currency", "status", "listed_at", "ended_at"]
+    autocomplete_fields = ["platform"]
+    show_change_link = True
+
+
+class OrderInline(TabularInline):
+    model = Order
+    extra = 0
+    fields = ["platform", "external_order_number", "sold_at", "sale_price_cents", "net_proceeds_cents", "status"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # orders come from sales reports or the order screen
+
+
 @admin.register(models.Inventory)
-class InventoryAdmin(admin.ModelAdmin):
-    list_display = ["product", "size", "status", "purchase_price", "supplier_name", "location", "purchased_at"]
-    list_filter = ["status", "condition"]
+class InventoryAdmin(SoleflipAdmin):
+    list_display = [
+        "product",
+        "size",
+        "status",
+        money("purchase_price_cents"),
+        "days_in_stock",
+        "supplier_name",
+        "location",
+        "purchased_at",
+    ]
+    list_filter = ["status", "condition", "supplier"]
     list_select_related = ["product", "size"]
-    search_fields = ["product__name", "product__style_code", "external_order_ref"]
+    search_fields = ["product__name", "product__style_code", "=variant__ean", "external_order_ref"]
     autocomplete_fields = ["product", "size", "variant", "supplier", "supplier_account"]
     date_hierarchy = "purchased_at"
+    inlines = [ListingInline, OrderInline]
+    readonly_fields = ["days_in_stock", "realized_profit", "roi"]
+    actions = ["mark_available", "mark_reserved", "mark_returned", "mark_written_off"]
 
-    @admin.display(description="purchase price", ordering="purchase_price_cents")
-    def purchase_price(self, obj: models.Inventory) -> str:
-        return format_cents(obj.purchase_price_cents, obj.currency)
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Inventory]:
+        age = ExpressionWrapper(Now() - Coalesce("purchased_at", "created_at"), output_field=DurationField())
+        return super().get_queryset(request).annotate(age=age)
+
+    @admin.display(description="days in stock", ordering="age")
+    def days_in_stock(self, obj: models.Inventory) -> int | None:
+        age = getattr(obj, "age", None)
+        return age.days if age is not None else None
+
+    def _sale(self, obj: models.Inventory) -> Order | None:
+        return obj.orders.exclude(status__in=["cancelled", "returned"]).order_by("-sold_at").first()
+
+    @admin.display(description="realized profit")
+    def realized_profit(self, obj: models.Inventory) -> str:
+        sale = self._sale(obj)
+        if sale is None or obj.purchase_price_cents is None:
+            return "–"
+        return format_cents(sale.net_proceeds_cents - obj.purchase_price_cents, sale.currency)
+
+    @admin.display(description="ROI")
+    def roi(self, obj: models.Inventory) -> str:
+        sale = self._sale(obj)
+        if sale is None or not obj.purchase_price_cents:
+            return "–"
+        return f"{(sale.net_proceeds_cents - obj.purchase_price_cents) * 100 / obj.purchase_price_cents:.1f}%"
+
+    def _mark(self, request: HttpRequest, queryset: QuerySet[models.Inventory], status: str) -> None:
+        changed = inventory_set_status(items=queryset, status=status, user=request.user)
+        self.message_user(request, f"{changed} item(s) marked {models.InventoryStatus(status).label.lower()}.")
+
+    @admin.action(description="Mark selected as available", permissions=["change"])
+    def mark_available(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
+        self._mark(request, queryset, models.InventoryStatus.AVAILABLE)
+
+    @admin.action(description="Mark selected as reserved", permissions=["change"])
+    def mark_reserved(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
+        self._mark(request, queryset, models.InventoryStatus.RESERVED)
+
+    @admin.action(description="Mark selected as returned", permissions=["change"])
+    def mark_returned(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
+        self._mark(request, queryset, models.InventoryStatus.RETURNED)
+
+    @admin.action(description="Mark selected as written off", permissions=["change"])
+    def mark_written_off(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
+        self._mark(request, queryset, models.InventoryStatus.WRITTEN_OFF)
 
 
 class SizeReviewForm(forms.ModelForm):
@@ -138,7 +249,7 @@ class SizeReviewForm(forms.ModelForm):
 
 
 @admin.register(models.SizeReview)
-class SizeReviewAdmin(admin.ModelAdmin):
+class SizeReviewAdmin(SoleflipAdmin):
     """The queue of sizes no chart decides: enter the EU size to accept a mapping, or dismiss."""
 
     form = SizeReviewForm

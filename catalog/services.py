@@ -166,3 +166,15 @@ def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
     review.status, review.reviewed_by, review.reviewed_at = ReviewStatus.DISMISSED, user, timezone.now()
     review.save()
     return review
+
+
+# Statuses staff may set by hand; "listed" and "sold" follow from listings and orders.
+MANUAL_STATUSES = {"incoming", "available", "reserved", "returned", "written_off"}
+
+
+@transaction.atomic
+def inventory_set_status(*, items: Any, status: str, user: Any) -> int:
+    """Set the status of many inventory items in one statement; sold items stay sold."""
+    if status not in MANUAL_STATUSES:
+        raise ValueError(f"status {status!r} cannot be set by hand (allowed: {', '.join(sorted(MANUAL_STATUSES))})")
+    return int(items.exclude(status="sold").update(status=status, updated_by=user, updated_at=timezone.now()))

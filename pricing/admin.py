@@ -11,52 +11,112 @@ from django.urls import URLPattern, path, reverse
 from catalog.models import Size
 from pricing import models
 from pricing.analytics import analytics_refresh
+from soleflip.admin import SoleflipAdmin, money
 from soleflip.money import format_cents
 from transactions.models import Platform
 
 
 @admin.register(models.PriceSource)
-class PriceSourceAdmin(admin.ModelAdmin):
-    list_display = ["product", "size", "source_type", "price_type", "price", "in_stock", "last_updated"]
+class PriceSourceAdmin(SoleflipAdmin):
+    list_display = [
+        "product",
+        "size",
+        "source_type",
+        "source_name",
+        "price_type",
+        money("price_cents"),
+        "in_stock",
+        "last_updated",
+    ]
     list_filter = ["source_type", "price_type", "in_stock"]
     list_select_related = ["product", "size"]
-    search_fields = ["product__name", "product__style_code", "source_product_id"]
+    search_fields = ["product__name", "product__style_code", "=source_product_id"]
     autocomplete_fields = ["product", "size", "supplier"]
+    date_hierarchy = "last_updated"
 
-    @admin.display(description="price", ordering="price_cents")
-    def price(self, obj: models.PriceSource) -> str:
-        return format_cents(obj.price_cents, obj.currency)
+
+@admin.register(models.PriceHistory)
+class PriceHistoryAdmin(SoleflipAdmin):
+    list_display = ["recorded_at", "price_source_id", "source_type", "price_type", "old_price", "new_price", "in_stock"]
+    list_filter = ["source_type", "price_type"]
+    date_hierarchy = "recorded_at"
+    search_fields = ["=price_source_id", "=product_id"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # written by triggers only
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description="old price", ordering="old_price_cents")
+    def old_price(self, obj: models.PriceHistory) -> str:
+        return format_cents(obj.old_price_cents, obj.currency)
+
+    @admin.display(description="new price", ordering="new_price_cents")
+    def new_price(self, obj: models.PriceHistory) -> str:
+        return format_cents(obj.new_price_cents, obj.currency)
 
 
 @admin.register(models.ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
-    list_display = ["file_name", "kind", "status", "rows_read", "rows_created", "rows_failed", "created_at"]
+class ImportRunAdmin(SoleflipAdmin):
+    list_display = [
+        "file_name",
+        "kind",
+        "status",
+        "rows_read",
+        "rows_created",
+        "rows_updated",
+        "rows_unchanged",
+        "rows_skipped",
+        "rows_failed",
+        "user",
+        "created_at",
+    ]
     list_filter = ["kind", "status"]
+    list_select_related = ["user"]
+    search_fields = ["file_name", "=file_sha256"]
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(models.AwinProduct)
-class AwinProductAdmin(admin.ModelAdmin):
-    list_display = ["product_name", "merchant_name", "size_label", "ean", "in_stock"]
-    list_filter = ["in_stock"]
-    search_fields = ["product_name", "ean", "aw_product_id"]
+class AwinProductAdmin(SoleflipAdmin):
+    list_display = ["product_name", "merchant_name", "size_label", "ean", money("price_cents"), "in_stock"]
+    list_filter = ["in_stock", "merchant_name"]
+    list_select_related = ["matched_variant"]
+    search_fields = ["product_name", "=ean", "=aw_product_id"]
+    autocomplete_fields = ["matched_variant"]
 
 
 @admin.register(models.PriceRule)
-class PriceRuleAdmin(admin.ModelAdmin):
+class PriceRuleAdmin(SoleflipAdmin):
     list_display = ["name", "rule_type", "brand", "category", "priority", "is_active"]
+    list_filter = ["rule_type", "is_active"]
+    list_select_related = ["brand", "category"]
+    search_fields = ["name"]
     autocomplete_fields = ["brand", "category"]
 
 
 @admin.register(models.BrandMultiplier)
-class BrandMultiplierAdmin(admin.ModelAdmin):
+class BrandMultiplierAdmin(SoleflipAdmin):
     list_display = ["brand", "multiplier", "valid_from", "valid_until"]
+    list_select_related = ["brand"]
+    search_fields = ["brand__name"]
     autocomplete_fields = ["brand"]
 
 
 # --- analytics views --------------------------------------------------------------------
 
 
-class AnalyticsViewAdmin(admin.ModelAdmin):
+class AnalyticsViewAdmin(SoleflipAdmin):
     """Read-only screens over materialized views, with their refresh time and a refresh button."""
 
     change_list_template = "admin/pricing/analytics_change_list.html"
@@ -268,7 +328,7 @@ class InventoryAgingAdmin(AnalyticsViewAdmin):
 
 
 @admin.register(models.ViewRefresh)
-class ViewRefreshAdmin(admin.ModelAdmin):
+class ViewRefreshAdmin(SoleflipAdmin):
     list_display = ["view_name", "refreshed_at", "duration_ms", "row_count", "was_concurrent"]
     actions = ["refresh_selected"]
 

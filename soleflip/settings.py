@@ -29,6 +29,11 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    # Unfold restyles contrib.admin and must come before it.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.simple_history",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -38,6 +43,8 @@ INSTALLED_APPS = [
     "django.contrib.postgres",
     "pgtrigger",
     "procrastinate.contrib.django",
+    "simple_history",
+    "import_export",
     "accounts",
     "catalog",
     "pricing",
@@ -125,6 +132,21 @@ USE_TZ = True
 BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR") or "EUR"
 if len(BASE_CURRENCY) != 3 or not BASE_CURRENCY.isupper():
     raise ImproperlyConfigured(f"BASE_CURRENCY={BASE_CURRENCY!r} is not an ISO 4217 code like EUR.")
+
+# Import and export each need their own permission, not just "change" (TRAPS.md, 1).
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
+IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+UNFOLD = {
+    "SITE_TITLE": "SoleFlip",
+    "SITE_HEADER": "SoleFlip back office",
+    "SITE_SUBHEADER": "Buy low, sell high, know why",
+    "SITE_SYMBOL": "steps",
+    "SHOW_HISTORY": True,
+    "DASHBOARD_CALLBACK": "soleflip.dashboard.dashboard_callback",
+    "ENVIRONMENT": "soleflip.dashboard.environment_label",
+}
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"

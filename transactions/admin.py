@@ -1,58 +1,100 @@
 from django.contrib import admin
+from django.http import HttpRequest
 
-from soleflip.money import format_cents
+from soleflip.admin import SoleflipAdmin, money
 from transactions import models
 
 
 @admin.register(models.Platform)
-class PlatformAdmin(admin.ModelAdmin):
-    list_display = ["name", "code", "default_currency", "is_active"]
+class PlatformAdmin(SoleflipAdmin):
+    list_display = ["name", "code", "region", "seller_level", "default_currency", "is_active"]
+    list_filter = ["is_active", "region"]
     search_fields = ["name", "code"]
 
 
 @admin.register(models.FeeSchedule)
-class FeeScheduleAdmin(admin.ModelAdmin):
-    list_display = ["platform", "region", "seller_level", "valid_from", "valid_to", "transaction_fee_bps"]
-    list_filter = ["platform", "region"]
+class FeeScheduleAdmin(SoleflipAdmin):
+    list_display = [
+        "platform",
+        "region",
+        "seller_level",
+        "valid_from",
+        "valid_to",
+        "transaction_fee",
+        "processing_fee",
+        money("minimum_fee_cents"),
+        money("fixed_fee_cents"),
+    ]
+    list_filter = ["platform", "region", "seller_level"]
     list_select_related = ["platform"]
+    search_fields = ["platform__name", "notes"]
+    autocomplete_fields = ["platform"]
+    date_hierarchy = "valid_from"
+
+    @admin.display(description="transaction fee", ordering="transaction_fee_bps")
+    def transaction_fee(self, obj: models.FeeSchedule) -> str:
+        return f"{obj.transaction_fee_bps / 100:g}%"
+
+    @admin.display(description="processing fee", ordering="processing_fee_bps")
+    def processing_fee(self, obj: models.FeeSchedule) -> str:
+        return f"{obj.processing_fee_bps / 100:g}%"
 
 
 @admin.register(models.Listing)
-class ListingAdmin(admin.ModelAdmin):
-    list_display = ["inventory", "platform", "ask_price", "status", "listed_at"]
+class ListingAdmin(SoleflipAdmin):
+    list_display = ["inventory", "platform", money("ask_price_cents", description="ask"), "status", "listed_at"]
     list_filter = ["status", "platform"]
     list_select_related = ["inventory__product", "inventory__size", "platform"]
-    search_fields = ["external_listing_id", "inventory__product__name"]
+    search_fields = ["=external_listing_id", "inventory__product__name", "inventory__product__style_code"]
     autocomplete_fields = ["inventory", "platform"]
-
-    @admin.display(description="ask", ordering="ask_price_cents")
-    def ask_price(self, obj: models.Listing) -> str:
-        return format_cents(obj.ask_price_cents, obj.currency)
+    date_hierarchy = "listed_at"
 
 
 @admin.register(models.Order)
-class OrderAdmin(admin.ModelAdmin):
-    list_display = ["external_order_number", "platform", "sold_at", "sale_price", "net_proceeds", "status"]
+class OrderAdmin(SoleflipAdmin):
+    list_display = [
+        "external_order_number",
+        "platform",
+        "sold_at",
+        money("sale_price_cents"),
+        money("net_proceeds_cents"),
+        "margin",
+        "roi",
+        "status",
+    ]
     list_filter = ["status", "platform"]
-    list_select_related = ["platform"]
-    search_fields = ["external_order_number"]
-    autocomplete_fields = ["inventory", "platform", "listing", "payout"]
+    list_select_related = ["platform", "inventory"]
+    search_fields = ["=external_order_number", "inventory__product__name", "inventory__product__style_code"]
+    autocomplete_fields = ["inventory", "platform", "listing", "payout", "fee_schedule"]
     date_hierarchy = "sold_at"
+    readonly_fields = ["margin", "roi"]
 
-    @admin.display(description="sale price", ordering="sale_price_cents")
-    def sale_price(self, obj: models.Order) -> str:
-        return format_cents(obj.sale_price_cents, obj.currency)
+    def _margin_cents(self, obj: models.Order) -> int | None:
+        cost = obj.inventory.purchase_price_cents if obj.inventory_id else None
+        if cost is None or obj.inventory.currency != obj.currency:
+            return None  # margin across currencies needs both FX rates: see the analytics views
+        return obj.net_proceeds_cents - cost
 
-    @admin.display(description="net proceeds", ordering="net_proceeds_cents")
-    def net_proceeds(self, obj: models.Order) -> str:
-        return format_cents(obj.net_proceeds_cents, obj.currency)
+    @admin.display(description="margin")
+    def margin(self, obj: models.Order) -> str:
+        from soleflip.money import format_cents
+
+        return format_cents(self._margin_cents(obj), obj.currency)
+
+    @admin.display(description="ROI")
+    def roi(self, obj: models.Order) -> str:
+        margin = self._margin_cents(obj)
+        cost = obj.inventory.purchase_price_cents if obj.inventory_id else None
+        return "–" if margin is None or not cost else f"{margin * 100 / cost:.1f}%"
 
 
 @admin.register(models.Payout)
-class PayoutAdmin(admin.ModelAdmin):
-    list_display = ["external_payout_id", "platform", "amount", "status", "paid_at"]
-    search_fields = ["external_payout_id"]
+class PayoutAdmin(SoleflipAdmin):
+    list_display = ["external_payout_id", "platform", money("amount_cents"), "fx_rate", "status", "paid_at"]
+    list_filter = ["status", "platform"]
+    list_select_related = ["platform"]
+    search_fields = ["=external_payout_id"]
+    date_hierarchy = "paid_at"
 
-    @admin.display(description="amount", ordering="amount_cents")
-    def amount(self, obj: models.Payout) -> str:
-        return format_cents(obj.amount_cents, obj.currency)
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
