@@ -66,7 +66,9 @@ class User(UUIDModel, AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        self.sync_role_group()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or "role" in update_fields:  # not on a login's last_login save
+            self.sync_role_group()
 
     def sync_role_group(self) -> None:
         """Make the role's group this user's only role group (other groups stay)."""

@@ -376,6 +376,7 @@ class ViewRefresh(models.Model):
 
     class Meta:
         db_table = "view_refreshes"
+        verbose_name_plural = "view refreshes"
         ordering = ["view_name"]
         permissions = [("refresh_analytics", "Can refresh the analytics views")]
 

@@ -82,7 +82,12 @@ def weekly_sales(today: dt.date) -> dict[str, Any]:
         for n, (platform_id, by_week) in enumerate(sorted(net.items(), key=lambda kv: names.get(kv[0], "")))
     ]
     chart = {"labels": [f"W{w.isocalendar().week}" for w in weeks], "datasets": datasets}
-    options = {"scales": {"x": {"stacked": True}, "y": {"stacked": True}}, "plugins": {"legend": {"display": True}}}
+    options = {
+        "maintainAspectRatio": False,
+        "animation": False,
+        "scales": {"x": {"stacked": True}, "y": {"stacked": True}},
+        "plugins": {"legend": {"display": True}},
+    }
     return {
         "chart": json.dumps(chart),
         "options": json.dumps(options),
