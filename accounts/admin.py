@@ -1,10 +1,14 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
+from django.db.models import QuerySet
+from django.http import HttpRequest
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import models
+from accounts.services import API_SCOPES, api_key_create, api_key_revoke
 from soleflip.admin import SoleflipAdmin
 
 admin.site.unregister(Group)
@@ -33,13 +37,51 @@ class UserAdmin(BaseUserAdmin, SoleflipAdmin):  # type: ignore[misc]
     readonly_fields = ["anonymized_at", "last_login", "date_joined"]
 
 
+class ApiKeyForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=[(s, s) for s in API_SCOPES], widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = models.ApiKey
+        fields = ["name", "user", "scopes", "expires_at"]
+
+
 @admin.register(models.ApiKey)
 class ApiKeyAdmin(SoleflipAdmin):
-    list_display = ["name", "user", "prefix", "expires_at", "last_used_at", "revoked_at"]
+    """Keys are shown once, when made; afterwards only their prefix. Revoke instead of delete."""
+
+    form = ApiKeyForm
+    list_display = ["name", "user", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at"]
+    list_filter = ["revoked_at"]
     list_select_related = ["user"]
     search_fields = ["name", "=prefix", "user__email"]
-    readonly_fields = ["prefix", "last_used_at"]
     autocomplete_fields = ["user"]
+    actions = ["revoke"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: models.ApiKey | None = None) -> list[str]:
+        return [] if obj is None else ["name", "user", "prefix", "scopes", "expires_at", "last_used_at", "revoked_at"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # revoked keys stay, so their use stays explainable
+
+    def save_model(self, request: HttpRequest, obj: models.ApiKey, form: forms.ModelForm, change: bool) -> None:
+        if change:
+            return
+        key, full = api_key_create(
+            user=form.cleaned_data["user"],
+            name=form.cleaned_data["name"],
+            scopes=form.cleaned_data["scopes"],
+            expires_at=form.cleaned_data["expires_at"],
+        )
+        obj.pk = key.pk
+        self.message_user(request, f"API key made. Copy it now, it is not shown again: {full}", messages.WARNING)
+
+    @admin.action(description="Revoke selected keys", permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[models.ApiKey]) -> None:
+        for key in queryset:
+            api_key_revoke(key=key)
+        self.message_user(request, f"{queryset.count()} key(s) revoked.")
 
 
 @admin.register(models.SystemConfig)

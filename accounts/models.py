@@ -12,7 +12,9 @@ from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import models
 from django.db.models.functions import Lower
 
+from soleflip.crypto import EncryptedTextField
 from soleflip.models import TimestampedModel, UUIDModel, choices_check
+from soleflip.validators import refuse_card_numbers
 
 
 class Role(models.TextChoices):
@@ -64,7 +66,12 @@ class User(UUIDModel, AbstractUser):
     def __str__(self) -> str:
         return self.email or self.username
 
+    def clean(self) -> None:
+        super().clean()
+        refuse_card_numbers(self)
+
     def save(self, *args: Any, **kwargs: Any) -> None:
+        refuse_card_numbers(self)
         super().save(*args, **kwargs)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "role" in update_fields:  # not on a login's last_login save
@@ -106,7 +113,7 @@ class SystemConfig(TimestampedModel):
     """A named configuration value, stored encrypted (``value_encrypted``)."""
 
     key = models.CharField(max_length=100)
-    value_encrypted = models.TextField(blank=True)
+    value_encrypted = EncryptedTextField("value", blank=True, help_text="Stored encrypted with FIELD_ENCRYPTION_KEYS.")
     description = models.CharField(max_length=255, blank=True)
 
     class Meta:

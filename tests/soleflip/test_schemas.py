@@ -65,7 +65,7 @@ def test_no_project_table_in_public(sql):
     public = set(catalog_tables(sql, ("public",)))
     assert public.isdisjoint(TABLE_SCHEMAS)
     # What is left in public is Django's own bookkeeping and the job queue's tables.
-    assert all(name.startswith(("django_", "auth_", "procrastinate_")) for name in public), public
+    assert all(name.startswith(("django_", "auth_", "procrastinate_", "axes_")) for name in public), public
 
 
 def test_app_schemas_hold_no_unexpected_tables(sql):

@@ -1,0 +1,98 @@
+"""Encrypted fields, key rotation without downtime, and the refusal to store card numbers."""
+
+from __future__ import annotations
+
+import pytest
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.management import call_command
+
+from accounts.models import SystemConfig
+from soleflip.crypto import fernet
+from soleflip.validators import find_card_number
+from tests.factories import make_supplier, make_supplier_account
+
+pytestmark = pytest.mark.django_db
+
+
+def stored(sql, table: str, column: str, pk) -> str:
+    return sql(f'SELECT "{column}" FROM "{table}" WHERE id = %s', [pk])[0][0]
+
+
+def test_values_are_stored_as_tokens_and_read_as_text(sql):
+    supplier = make_supplier(api_key_encrypted="sk_live_abc123")
+    raw = stored(sql, "suppliers", "api_key_encrypted", supplier.pk)
+    assert "sk_live" not in raw and fernet().decrypt(raw.encode()) == b"sk_live_abc123"
+    supplier.refresh_from_db()
+    assert supplier.api_key_encrypted == "sk_live_abc123"
+
+
+def test_rotation_re_encrypts_under_the_newest_key_and_old_keys_still_read(settings, sql, capsys):
+    old = settings.FIELD_ENCRYPTION_KEYS[0]
+    config = SystemConfig.objects.create(key="stockx.client_secret", value_encrypted="s3cret")
+    account = make_supplier_account(bank_details_encrypted="DE89 3704 0044 0532 0130 00")
+    new = Fernet.generate_key().decode()
+    settings.FIELD_ENCRYPTION_KEYS = [new, old]
+
+    config.refresh_from_db()
+    assert config.value_encrypted == "s3cret"  # old tokens keep decrypting
+    call_command("rotate_encryption_key")
+    assert "Dry run: 2 value(s)" in capsys.readouterr().out
+    call_command("rotate_encryption_key", "--commit", "--batch-size", "1")
+    assert "Done: 2 value(s)" in capsys.readouterr().out
+
+    settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone now
+    config.refresh_from_db()
+    account.refresh_from_db()
+    assert (config.value_encrypted, account.bank_details_encrypted) == ("s3cret", "DE89 3704 0044 0532 0130 00")
+    Fernet(new.encode()).decrypt(stored(sql, "config", "value_encrypted", config.pk).encode())
+    call_command("rotate_encryption_key")
+    assert "Dry run: 0 value(s)" in capsys.readouterr().out
+
+
+def test_a_removed_key_fails_loudly(settings):
+    config = SystemConfig.objects.create(key="k", value_encrypted="v")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS"):
+        config.refresh_from_db()
+
+
+def test_a_malformed_key_is_refused(settings):
+    settings.FIELD_ENCRYPTION_KEYS = ["not-a-key"]
+    with pytest.raises(ImproperlyConfigured, match="not a Fernet key"):
+        SystemConfig.objects.create(key="k", value_encrypted="v")
+
+
+@pytest.mark.parametrize(
+    ("text", "found"),
+    [
+        ("4242 4242 4242 4242", "4242424242424242"),
+        ("card: 4111-1111-1111-1111 exp 12/29", "4111111111111111"),
+        ("378282246310005", "378282246310005"),  # 15-digit Amex
+        ("4242 4242 4242 4241", None),  # fails Luhn
+        ("order 1234567890", None),  # too short
+        ("pm_1234567890abcdef", None),  # a provider token
+    ],
+)
+def test_card_number_detection(text, found):
+    assert find_card_number(text) == found
+
+
+def test_saving_a_card_number_anywhere_is_refused():
+    account = make_supplier_account()
+    account.payment_method_token = "4242424242424242"
+    with pytest.raises(ValidationError, match="payment card number"):
+        account.save()
+    supplier = make_supplier()
+    supplier.notes = "paid with 4111 1111 1111 1111"
+    with pytest.raises(ValidationError) as caught:
+        supplier.full_clean()
+    assert "notes" in caught.value.message_dict
+
+
+def test_gtins_are_not_mistaken_for_card_numbers():
+    from tests.factories import make_variant
+
+    # 4006381333924 is a valid EAN-13 that also passes Luhn.
+    assert find_card_number("4006381333924") == "4006381333924"
+    make_variant(ean="4006381333924")
