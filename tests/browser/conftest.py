@@ -34,8 +34,10 @@ def _missing() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    # Module scope: Playwright's sync API keeps an event loop running in this thread while
+    # it is open, which would break later tests that start their own (asyncio.run).
     missing = _missing()
     if missing:
         if os.environ.get("REQUIRE_BROWSER"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 from decimal import Decimal
 
 import pytest
@@ -149,6 +150,12 @@ def test_worker_runs_the_refresh_job():
     make_product()
     refresh_analytics.defer()
     connector = procrastinate_app.connector.get_worker_connector()  # type: ignore[attr-defined]
-    with procrastinate_app.replace_connector(connector) as worker_app:
-        worker_app.run_worker(queues=["analytics"], wait=False, install_signal_handlers=False, listen_notify=False)
+
+    def work() -> None:  # a thread of its own, as `run_worker` is its own process in production
+        with procrastinate_app.replace_connector(connector) as worker_app:
+            worker_app.run_worker(queues=["analytics"], wait=False, install_signal_handlers=False, listen_notify=False)
+
+    worker = threading.Thread(target=work)
+    worker.start()
+    worker.join(timeout=60)
     assert ViewRefresh.objects.filter(view_name="brand_performance_mv", row_count=1).exists()
