@@ -21,19 +21,6 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 PGDATA = Path(os.environ.get("SOLEFLIP_PGDATA", BASE_DIR / "var" / "pgdata"))
 DATABASE_NAME = "soleflip"
 
-# Settings applied to the embedded server (the review's section 11, sized for a laptop);
-# `pg_tune` replaces this block with values sized to the machine.
-SERVER_SETTINGS = {
-    "shared_buffers": "256MB",
-    "work_mem": "16MB",
-    "maintenance_work_mem": "256MB",
-    "random_page_cost": "1.1",
-    "effective_io_concurrency": "200",
-    "checkpoint_completion_target": "0.9",
-    "max_connections": "100",
-    "timezone": "UTC",
-}
-
 
 def running_url(pgdata: Path = PGDATA, database: str = DATABASE_NAME) -> str | None:
     """Return the URL of the embedded server if it is up, without starting it."""
@@ -66,9 +53,11 @@ def start(pgdata: Path = PGDATA) -> tuple[str, bool]:
     fresh = not (pgdata / "PG_VERSION").exists()
     server = get_server(pgdata, cleanup_mode=None)
     if fresh:
-        # Settings take effect on the restart below; the first start only initialised PGDATA.
-        conf = "".join(f"{key} = '{value}'\n" for key, value in SERVER_SETTINGS.items())
-        server.psql("".join(f"ALTER SYSTEM SET {line.replace(' = ', ' TO ')};" for line in conf.splitlines()))
+        # Settings sized to this machine (`manage.py pg_tune`); they take effect on the
+        # restart below, as shared_buffers and shared_preload_libraries need one.
+        from soleflip.tuning import alter_system_sql, tuned_settings
+
+        server.psql("".join(f"{statement};" for statement in alter_system_sql(tuned_settings())))
         server.psql(f"CREATE DATABASE {DATABASE_NAME};")
         _pg_ctl(pgdata, "restart")
     url = running_url(pgdata)
