@@ -35,7 +35,7 @@ USER_WORKS = {
         "variant",
         "inventory",
     },
-    "transactions": {"listing", "order", "payout"},
+    "transactions": {"listing", "order", "payout", "unmatchedsale"},
 }
 # What "user" may import and export: sales reports (orders) yes, price feeds no.
 USER_IMPORTS = {("transactions", "order")}

@@ -219,6 +219,8 @@ class ImportRun(TimestampedModel):
     errors = models.JSONField(default=list, blank=True, help_text="Rejected rows: line, column, reason.")
     message = models.TextField(blank=True)
 
+    card_check_exempt = frozenset({"file_sha256"})  # a hex digest can hold long digit runs
+
     class Meta:
         db_table = "import_runs"
         ordering = ["-created_at"]

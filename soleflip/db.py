@@ -93,6 +93,7 @@ TABLE_SCHEMAS: dict[str, str] = {
     "listings": "platforms",
     "orders": "transactions",
     "payouts": "transactions",
+    "unmatched_sales": "transactions",
     # accounts
     "users": "auth",
     "user_groups": "auth",

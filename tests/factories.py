@@ -26,7 +26,7 @@ from catalog.models import (
     Variant,
 )
 from pricing.models import AwinProduct, BrandMultiplier, ImportRun, PriceHistory, PriceRule, PriceSource
-from transactions.models import FeeSchedule, Listing, Order, Payout, Platform
+from transactions.models import FeeSchedule, Listing, Order, Payout, Platform, UnmatchedSale
 
 _seq = itertools.count(1)
 
@@ -228,6 +228,18 @@ def make_order(**kw: Any) -> Order:
     kw.setdefault("processing_fee_cents", 600)
     kw.setdefault("net_proceeds_cents", 17600)
     return Order.objects.create(**kw)
+
+
+def make_unmatched_sale(**kw: Any) -> UnmatchedSale:
+    _lazy(kw, "platform", make_platform)
+    kw.setdefault("external_order_number", f"U-{_n()}")
+    kw.setdefault("sold_at", timezone.now())
+    kw.setdefault("style_code", "DD1391-100")
+    kw.setdefault("size_label", "10.5")
+    kw.setdefault("sale_price_cents", 15000)
+    kw.setdefault("currency", "EUR")
+    kw.setdefault("reason", "no unsold pair in that size")
+    return UnmatchedSale.objects.create(**kw)
 
 
 def make_system_log(**kw: Any) -> SystemLog:

@@ -12,7 +12,14 @@ from django.db import models
 from django.db.models import Func
 
 from catalog.models import Inventory
-from soleflip.models import AuthoredModel, TimestampedModel, choices_check, currency_check, non_negative_check
+from soleflip.models import (
+    CURRENCY_PATTERN,
+    AuthoredModel,
+    TimestampedModel,
+    choices_check,
+    currency_check,
+    non_negative_check,
+)
 from soleflip.money import format_cents
 
 
@@ -232,6 +239,10 @@ class OrderStatus(models.TextChoices):
 class Order(AuthoredModel):
     """A sale of an inventory item on a platform, with its fees and what it paid out."""
 
+    # StockX order numbers are 16 digits (39224521-39124285); one in ten passes the card
+    # check digit. They are the platform's identifiers, not card numbers.
+    card_check_exempt = frozenset({"external_order_number"})
+
     inventory = models.ForeignKey(Inventory, on_delete=models.PROTECT, related_name="orders")
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="orders")
     listing = models.ForeignKey(Listing, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
@@ -304,3 +315,93 @@ class Order(AuthoredModel):
 
     def __str__(self) -> str:
         return f"{self.platform} #{self.external_order_number}"
+
+
+class UnmatchedSaleStatus(models.TextChoices):
+    OPEN = "open", "Open"
+    RESOLVED = "resolved", "Resolved"
+
+
+class UnmatchedSale(AuthoredModel):
+    """A reported sale that no inventory item could be matched to: the review queue of sales imports.
+
+    It keeps the parsed sale (what the report said, personal data left out), so staff can
+    create the order without the file. Importing the report again finds it by platform and
+    order number, so it is never queued twice; an import that can match it later creates
+    the order and resolves it.
+    """
+
+    card_check_exempt = frozenset({"external_order_number"})  # as on Order
+
+    platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="unmatched_sales")
+    external_order_number = models.CharField(max_length=100)
+    run = models.ForeignKey(
+        "pricing.ImportRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The import that last reported this sale.",
+    )
+    line = models.PositiveIntegerField(null=True, blank=True, help_text="Line of the sale in that import's file.")
+    sold_at = models.DateTimeField()
+    product_name = models.CharField(max_length=255, blank=True)
+    style_code = models.CharField(max_length=50, blank=True)
+    brand_name = models.CharField(max_length=100, blank=True)
+    size_label = models.CharField(max_length=50, blank=True, help_text="The size as the report wrote it.")
+    sale_price_cents = models.IntegerField()
+    currency = models.CharField(max_length=3, default="EUR")
+    platform_fee_cents = models.IntegerField(null=True, blank=True, help_text="Empty when the report has no fees.")
+    processing_fee_cents = models.IntegerField(null=True, blank=True)
+    shipping_cost_cents = models.IntegerField(null=True, blank=True)
+    payout_cents = models.IntegerField(null=True, blank=True, help_text="Empty when the report has no payout.")
+    payout_currency = models.CharField(max_length=3, blank=True)
+    buyer_region = models.CharField(max_length=10, blank=True)
+    reason = models.TextField(help_text="Why no inventory item was matched.")
+    status = models.CharField(max_length=10, choices=UnmatchedSaleStatus.choices, default=UnmatchedSaleStatus.OPEN)
+    order = models.ForeignKey(
+        Order,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The order that resolved it, if an import or staff created one.",
+    )
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "unmatched_sales"
+        ordering = ["status", "-sold_at"]
+        indexes = [
+            # The queue: open sales, oldest first.
+            models.Index(fields=["created_at"], name="idx_unmatched_sales_open", condition=models.Q(status="open")),
+        ]
+        constraints = [
+            # A sale reported twice (the same report imported again) is the same queue entry.
+            models.UniqueConstraint(
+                fields=["platform", "external_order_number"], name="uq_unmatched_sales_platform_order_number"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(sale_price_cents__gt=0), name="chk_unmatched_sales_sale_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=(models.Q(platform_fee_cents__isnull=True) | models.Q(platform_fee_cents__gte=0))
+                & (models.Q(processing_fee_cents__isnull=True) | models.Q(processing_fee_cents__gte=0))
+                & (models.Q(shipping_cost_cents__isnull=True) | models.Q(shipping_cost_cents__gte=0)),
+                name="chk_unmatched_sales_fees_non_negative",
+            ),
+            non_negative_check("unmatched_sales", "payout_cents", nullable=True),
+            currency_check("unmatched_sales"),
+            models.CheckConstraint(
+                condition=models.Q(payout_currency="") | models.Q(payout_currency__regex=CURRENCY_PATTERN),
+                name="chk_unmatched_sales_payout_currency_format",
+            ),
+            choices_check("unmatched_sales", "status", UnmatchedSaleStatus),
+            models.CheckConstraint(
+                condition=~models.Q(status="resolved") | models.Q(resolved_at__isnull=False),
+                name="chk_unmatched_sales_resolved_has_date",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.platform} #{self.external_order_number} ({self.get_status_display()})"

@@ -101,6 +101,13 @@ CASES: dict[str, tuple[Callable[..., models.Model], dict[str, Any]]] = {
     "chk_orders_currency_format": (f.make_order, {"currency": "eur"}),
     "chk_orders_payout_currency_format": (f.make_order, {"payout_currency": "eur"}),
     "chk_orders_status_valid": (f.make_order, {"status": "lost"}),
+    "chk_unmatched_sales_sale_price_positive": (f.make_unmatched_sale, {"sale_price_cents": 0}),
+    "chk_unmatched_sales_fees_non_negative": (f.make_unmatched_sale, {"shipping_cost_cents": -1}),
+    "chk_unmatched_sales_payout_cents_non_negative": (f.make_unmatched_sale, {"payout_cents": -1}),
+    "chk_unmatched_sales_currency_format": (f.make_unmatched_sale, {"currency": "usd"}),
+    "chk_unmatched_sales_payout_currency_format": (f.make_unmatched_sale, {"payout_currency": "EU"}),
+    "chk_unmatched_sales_status_valid": (f.make_unmatched_sale, {"status": "ignored"}),
+    "chk_unmatched_sales_resolved_has_date": (f.make_unmatched_sale, {"status": "resolved"}),
 }
 
 

@@ -1,0 +1,66 @@
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from pricing.models import ImportStatus
+from transactions.services import UnknownPlatform, sales_report_import
+
+SHOWN_ERRORS = 20
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a platform's sales report (CSV, also gzip or zip) as orders: each sale is matched to the oldest "
+        "unsold pair of its style and size, unmatched sales go to the review queue, an order number already "
+        "present is updated. The format is detected from the header. All-or-nothing unless --skip-bad-rows."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("file", help="The report file.")
+        parser.add_argument("--platform", required=True, help="Platform code: stockx, goat, alias, ebay ...")
+        parser.add_argument("--skip-bad-rows", action="store_true", help="Write the good rows and report the bad ones.")
+        parser.add_argument("--dry-run", action="store_true", help="Do everything, then roll it back.")
+        parser.add_argument("--as-user", metavar="EMAIL", help="Record this user as the importer (audit).")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file")
+        user = None
+        if options["as_user"]:
+            users = list(get_user_model().objects.filter(email__iexact=options["as_user"])[:2])
+            if len(users) != 1:
+                found = "no user" if not users else "more than one user"
+                raise CommandError(f"--as-user {options['as_user']}: {found} has that e-mail address")
+            user = users[0]
+        progress = (lambda rows: self.stdout.write(f"  {rows:,} rows read")) if options["verbosity"] >= 1 else None
+        try:
+            run = sales_report_import(
+                path=path,
+                platform_code=options["platform"],
+                dry_run=options["dry_run"],
+                skip_bad_rows=options["skip_bad_rows"],
+                user=user,
+                progress=progress,
+            )
+        except UnknownPlatform as exc:
+            raise CommandError(str(exc)) from None
+        for error in run.errors[:SHOWN_ERRORS]:
+            where = ", ".join(
+                part
+                for part in (
+                    f"line {error['line']}" if error.get("line") else "",
+                    f'column "{error["column"]}"' if error.get("column") else "",
+                )
+                if part
+            )
+            self.stdout.write(f"  {where + ': ' if where else ''}{error['message']}")
+        if len(run.errors) > SHOWN_ERRORS:
+            self.stdout.write(f"  ... and {len(run.errors) - SHOWN_ERRORS} more (admin: Import runs)")
+        summary = f"{run.file_name}: {run.message}"
+        if run.status == ImportStatus.FAILED:
+            raise CommandError(summary)
+        style = self.style.WARNING if run.status == ImportStatus.PARTIAL else self.style.SUCCESS
+        self.stdout.write(style(summary))
