@@ -73,7 +73,7 @@ def main() -> None:
             if value is not None:
                 pages.append(("filtered", f"{url}?{field_filter}__exact={value}"))
         if model_admin.search_fields:
-            term = ean if any("ean" in f for f in model_admin.search_fields) else "Air"
+            term = ean if any("ean" in f for f in model_admin.search_fields) else "Samba"
             pages.append(("search", f"{url}?q={term}"))
         for kind, page_url in pages:
             samples = []

@@ -6,11 +6,12 @@ from django.db.models import DurationField, ExpressionWrapper, QuerySet
 from django.db.models.functions import Coalesce, Now
 from django.http import HttpRequest
 from unfold.admin import TabularInline
+from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog import models
 from catalog.services import inventory_set_status, size_review_accept, size_review_dismiss
 from pricing.models import PriceSource
-from soleflip.admin import SoleflipAdmin, money
+from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
 from soleflip.money import format_cents
 from transactions.models import Listing, Order
 
@@ -106,7 +107,8 @@ class PriceSourceInline(TabularInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(SoleflipAdmin):
+class ProductAdmin(ProductSearchMixin, SoleflipAdmin):
+    product_path = "pk"
     list_display = [
         "name",
         "brand",
@@ -117,7 +119,7 @@ class ProductAdmin(SoleflipAdmin):
     ]
     list_filter = ["brand", "gender_class", "category"]
     list_select_related = ["brand"]
-    search_fields = ["name", "style_code", "=variants__ean"]
+    search_fields = ["name", "style_code"]
     autocomplete_fields = ["brand", "category", "color", "material", "tags"]
     date_hierarchy = "release_date"
     inlines = [VariantInline, PriceSourceInline]
@@ -141,10 +143,13 @@ class SizeChartAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Variant)
-class VariantAdmin(SoleflipAdmin):
+class VariantAdmin(ProductSearchMixin, SoleflipAdmin):
+    gtin_path = "ean"
+    exact_search_fields = ("sku",)
     list_display = ["product", "size", "ean", "sku"]
     list_select_related = ["product", "size"]
-    search_fields = ["=ean", "sku", "product__name", "product__style_code"]
+    search_fields = ["ean", "sku", "product__name", "product__style_code"]
+    ordering = ["-created_at"]
     autocomplete_fields = ["product", "size"]
 
 
@@ -169,7 +174,9 @@ class OrderInline(TabularInline):
 
 
 @admin.register(models.Inventory)
-class InventoryAdmin(SoleflipAdmin):
+class InventoryAdmin(ProductSearchMixin, SoleflipAdmin):
+    gtin_path = "variant__ean"
+    exact_search_fields = ("external_order_ref",)
     list_display = [
         "product",
         "size",
@@ -180,11 +187,11 @@ class InventoryAdmin(SoleflipAdmin):
         "location",
         "purchased_at",
     ]
-    list_filter = ["status", "condition", "supplier"]
+    list_filter = ["status", "condition", "supplier", ("purchased_at", RangeDateTimeFilter)]
+    list_filter_submit = True
     list_select_related = ["product", "size"]
-    search_fields = ["product__name", "product__style_code", "=variant__ean", "external_order_ref"]
+    search_fields = ["product__name", "product__style_code", "variant__ean", "external_order_ref"]
     autocomplete_fields = ["product", "size", "variant", "supplier", "supplier_account"]
-    date_hierarchy = "purchased_at"
     inlines = [ListingInline, OrderInline]
     readonly_fields = ["days_in_stock", "realized_profit", "roi"]
     actions = ["mark_available", "mark_reserved", "mark_returned", "mark_written_off"]

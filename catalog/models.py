@@ -8,8 +8,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models.functions import Upper
 
 from catalog.gtin import normalize_gtin, validate_gtin
 from soleflip.crypto import EncryptedTextField
@@ -344,6 +346,10 @@ class Product(AuthoredModel):
         indexes = [
             # Matching feed rows and sales reports by style code (review 3.2).
             models.Index(fields=["style_code"], name="idx_products_style_code"),
+            # Admin search: Django's icontains is UPPER(col) LIKE UPPER('%term%'), which only a
+            # trigram index on UPPER(col) serves (a plain gin_trgm_ops on col is not used).
+            GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="idx_products_name_trgm"),
+            GinIndex(OpClass(Upper("style_code"), name="gin_trgm_ops"), name="idx_products_style_code_trgm"),
         ]
         constraints = [
             # One product per brand and style code; products without a code are not limited.
@@ -600,6 +606,8 @@ class Inventory(AuthoredModel):
         indexes = [
             # Stock per product, size and status (review 3.2).
             models.Index(fields=["product", "size", "status"], name="idx_inventory_product_size_status"),
+            # The inventory list, newest purchases first.
+            models.Index(fields=["-purchased_at"], name="idx_inventory_purchased_at"),
             # The status filter on the inventory screen and dashboard (partial: open stock only).
             models.Index(
                 fields=["status", "-purchased_at"],

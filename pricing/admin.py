@@ -1,23 +1,26 @@
+import uuid
 from typing import Any
 
 from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
+from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog.models import Size
 from pricing import models
 from pricing.analytics import analytics_refresh
-from soleflip.admin import SoleflipAdmin, money
+from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
 from soleflip.money import format_cents
 from transactions.models import Platform
 
 
 @admin.register(models.PriceSource)
-class PriceSourceAdmin(SoleflipAdmin):
+class PriceSourceAdmin(ProductSearchMixin, SoleflipAdmin):
+    exact_search_fields = ("source_product_id",)
     list_display = [
         "product",
         "size",
@@ -28,19 +31,33 @@ class PriceSourceAdmin(SoleflipAdmin):
         "in_stock",
         "last_updated",
     ]
-    list_filter = ["source_type", "price_type", "in_stock"]
+    list_filter = ["source_type", "price_type", "in_stock", ("last_updated", RangeDateTimeFilter)]
+    list_filter_submit = True
     list_select_related = ["product", "size"]
-    search_fields = ["product__name", "product__style_code", "=source_product_id"]
+    search_fields = ["product__name", "product__style_code", "source_product_id"]
     autocomplete_fields = ["product", "size", "supplier"]
-    date_hierarchy = "last_updated"
 
 
 @admin.register(models.PriceHistory)
 class PriceHistoryAdmin(SoleflipAdmin):
     list_display = ["recorded_at", "price_source_id", "source_type", "price_type", "old_price", "new_price", "in_stock"]
-    list_filter = ["source_type", "price_type"]
-    date_hierarchy = "recorded_at"
-    search_fields = ["=price_source_id", "=product_id"]
+    list_filter = ["source_type", "price_type", ("recorded_at", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["price_source_id", "product_id"]
+    search_help_text = "The id of a price source or a product (as shown on its page)."
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[models.PriceHistory], search_term: str
+    ) -> tuple[QuerySet[models.PriceHistory], bool]:
+        # Ids are UUIDs: anything else matches nothing (and must not cast a million ids to text).
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            wanted = uuid.UUID(term)
+        except ValueError:
+            return queryset.none(), False
+        return queryset.filter(Q(price_source_id=wanted) | Q(product_id=wanted)), False
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # written by triggers only
@@ -182,7 +199,7 @@ class SizeFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.ProfitOpportunity)
-class ProfitOpportunityAdmin(AnalyticsViewAdmin):
+class ProfitOpportunityAdmin(ProductSearchMixin, AnalyticsViewAdmin):
     list_display = [
         "product",
         "brand",
@@ -200,7 +217,8 @@ class ProfitOpportunityAdmin(AnalyticsViewAdmin):
     list_filter = ["brand", SizeFilter, "resale_source", "retail_source_type", MinimumRoiFilter]
     list_select_related = ["product", "brand"]
     search_fields = ["product__name", "product__style_code"]
-    ordering = ["-profit_cents"]
+    # NULLS LAST as the index: opportunities without a fee schedule (no profit) come last.
+    ordering = [F("profit_cents").desc(nulls_last=True)]
 
     @admin.display(description="EU size", ordering="standardized_size")
     def size(self, obj: models.ProfitOpportunity) -> str:
@@ -297,7 +315,7 @@ class DailySalesAdmin(AnalyticsViewAdmin):
 
 
 @admin.register(models.InventoryAging)
-class InventoryAgingAdmin(AnalyticsViewAdmin):
+class InventoryAgingAdmin(ProductSearchMixin, AnalyticsViewAdmin):
     list_display = [
         "product",
         "size",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
@@ -10,7 +11,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from unfold.admin import ModelAdmin
 
@@ -62,6 +63,50 @@ class SoleflipAdmin(ModelAdmin):
         from soleflip.services import authored_save
 
         authored_save(obj=obj, user=request.user)
+
+
+class ProductSearchMixin:
+    """Search a big list through the products it refers to, using indexes instead of one wide OR.
+
+    Django's default search ORs ``icontains`` over every search field across the joins,
+    which no index can serve: 0.4-1.1 s on a million price rows. Here the product part runs
+    first on the products' trigram indexes (capped), a GTIN is canonicalized and looked up
+    exactly, and the list is then filtered by indexed foreign keys.
+    """
+
+    product_path: str = "product"  # lookup from the listed model to products.Product
+    gtin_path: str | None = None  # forward lookup to a variant's GTIN; else a GTIN finds the product
+    exact_search_fields: tuple[str, ...] = ()  # fields matched exactly (order numbers, refs)
+    PRODUCT_MATCH_CAP = 1000
+    search_help_text = "Product name or style code (part of it), an EAN/UPC, or an exact reference."
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[Any], search_term: str
+    ) -> tuple[QuerySet[Any], bool]:
+        from catalog.gtin import normalize_gtin
+        from catalog.models import Product, Variant
+
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        matches = Product.objects.filter(Q(name__icontains=term) | Q(style_code__icontains=term))
+        product_ids = list(matches.values_list("pk", flat=True)[: self.PRODUCT_MATCH_CAP])
+        gtin = None
+        if term.isdigit():
+            with contextlib.suppress(ValueError):
+                gtin = normalize_gtin(term)
+        if gtin and not self.gtin_path:
+            product_ids += list(Variant.objects.filter(ean=gtin).values_list("product_id", flat=True))
+        condition = Q()
+        if product_ids:
+            condition |= Q(**{f"{self.product_path}__in": product_ids})
+        if gtin and self.gtin_path:
+            condition |= Q(**{self.gtin_path: gtin})
+        for field in self.exact_search_fields:
+            condition |= Q(**{field: term})
+        if not condition:
+            return queryset.none(), False
+        return queryset.filter(condition), False
 
 
 def money(

@@ -208,7 +208,10 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     # The job queue announces every task registration at INFO on each start.
-    "loggers": {"procrastinate": {"level": env_str("PROCRASTINATE_LOG_LEVEL", "WARNING")}},
+    "loggers": {
+        "procrastinate": {"level": env_str("PROCRASTINATE_LOG_LEVEL", "WARNING")},
+        "axes": {"level": "WARNING"},  # lockouts and repeated failures only, not its start banner
+    },
 }
 
 # Index names: Django caps them at 30 characters for Oracle's sake; PostgreSQL allows 63 and

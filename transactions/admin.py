@@ -1,8 +1,11 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from unfold.contrib.filters.admin import RangeDateTimeFilter
 
-from soleflip.admin import SoleflipAdmin, money
+from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
 from transactions import models
+from transactions.services import listings_end, orders_recalculate_fees
 
 
 @admin.register(models.Platform)
@@ -41,17 +44,29 @@ class FeeScheduleAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Listing)
-class ListingAdmin(SoleflipAdmin):
+class ListingAdmin(ProductSearchMixin, SoleflipAdmin):
+    product_path = "inventory__product"
+    gtin_path = "inventory__variant__ean"
+    exact_search_fields = ("external_listing_id",)
     list_display = ["inventory", "platform", money("ask_price_cents", description="ask"), "status", "listed_at"]
-    list_filter = ["status", "platform"]
+    list_filter = ["status", "platform", ("listed_at", RangeDateTimeFilter)]
+    list_filter_submit = True
     list_select_related = ["inventory__product", "inventory__size", "platform"]
-    search_fields = ["=external_listing_id", "inventory__product__name", "inventory__product__style_code"]
+    search_fields = ["external_listing_id", "inventory__product__name", "inventory__product__style_code"]
     autocomplete_fields = ["inventory", "platform"]
-    date_hierarchy = "listed_at"
+    actions = ["end_listings"]
+
+    @admin.action(description="Mark selected listings ended", permissions=["change"])
+    def end_listings(self, request: HttpRequest, queryset: QuerySet[models.Listing]) -> None:
+        ended = listings_end(listings=queryset, user=request.user)
+        self.message_user(request, f"{ended} listing(s) ended; sold and already ended ones were left alone.")
 
 
 @admin.register(models.Order)
-class OrderAdmin(SoleflipAdmin):
+class OrderAdmin(ProductSearchMixin, SoleflipAdmin):
+    product_path = "inventory__product"
+    gtin_path = "inventory__variant__ean"
+    exact_search_fields = ("external_order_number",)
     list_display = [
         "external_order_number",
         "platform",
@@ -62,12 +77,20 @@ class OrderAdmin(SoleflipAdmin):
         "roi",
         "status",
     ]
-    list_filter = ["status", "platform"]
+    list_filter = ["status", "platform", ("sold_at", RangeDateTimeFilter)]
+    list_filter_submit = True
     list_select_related = ["platform", "inventory"]
-    search_fields = ["=external_order_number", "inventory__product__name", "inventory__product__style_code"]
+    search_fields = ["external_order_number", "inventory__product__name", "inventory__product__style_code"]
     autocomplete_fields = ["inventory", "platform", "listing", "payout", "fee_schedule"]
-    date_hierarchy = "sold_at"
     readonly_fields = ["margin", "roi"]
+    actions = ["recalculate_fees"]
+
+    @admin.action(description="Recalculate fees from the schedule of the sale date", permissions=["change"])
+    def recalculate_fees(self, request: HttpRequest, queryset: QuerySet[models.Order]) -> None:
+        done, problems = orders_recalculate_fees(orders=queryset)
+        self.message_user(request, f"Fees recalculated for {done} order(s).", messages.SUCCESS)
+        for problem in problems[:20]:
+            self.message_user(request, problem, messages.WARNING)
 
     def _margin_cents(self, obj: models.Order) -> int | None:
         cost = obj.inventory.purchase_price_cents if obj.inventory_id else None
@@ -98,3 +121,25 @@ class PayoutAdmin(SoleflipAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
+
+
+@admin.register(models.UnmatchedSale)
+class UnmatchedSaleAdmin(SoleflipAdmin):
+    """Sales from reports that matched no pair in stock: staff find the pair and record the order."""
+
+    list_display = [
+        "external_order_number",
+        "platform",
+        "sold_at",
+        "product_name",
+        "style_code",
+        "size_label",
+        money("sale_price_cents"),
+        "reason",
+        "status",
+    ]
+    list_filter = ["status", "platform"]
+    list_select_related = ["platform"]
+    search_fields = ["=external_order_number", "style_code", "product_name"]
+    readonly_fields = ["run", "line", "order", "resolved_at"]
+    date_hierarchy = "sold_at"

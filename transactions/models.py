@@ -168,6 +168,8 @@ class Listing(AuthoredModel):
         db_table = "listings"
         ordering = ["-listed_at"]
         indexes = [
+            # The listing screen by status, newest first.
+            models.Index(fields=["status", "-listed_at"], name="idx_listings_status_listed"),
             # Active listings per platform (listing screen filter, sync jobs).
             models.Index(
                 fields=["platform", "-listed_at"],
