@@ -9,7 +9,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from accounts import models
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
-from soleflip.admin import SoleflipAdmin
+from soleflip.admin import HistoryAdmin, SoleflipAdmin
 
 admin.site.unregister(Group)
 
@@ -20,7 +20,7 @@ class GroupAdmin(BaseGroupAdmin, SoleflipAdmin):  # type: ignore[misc]
 
 
 @admin.register(models.User)
-class UserAdmin(BaseUserAdmin, SoleflipAdmin):  # type: ignore[misc]
+class UserAdmin(BaseUserAdmin, HistoryAdmin):  # type: ignore[misc]
     form = UserChangeForm
     add_form = UserCreationForm
     change_password_form = AdminPasswordChangeForm

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, Permission
 from django.db import models
 from django.db.models.functions import Lower
+from simple_history.models import HistoricalRecords
 
 from soleflip.crypto import EncryptedTextField
 from soleflip.models import TimestampedModel, UUIDModel, choices_check
@@ -53,6 +54,11 @@ class User(UUIDModel, AbstractUser):
         related_name="user_set",
         related_query_name="user",
         db_table="user_permissions",
+    )
+
+    # Passwords and login times are not history; personal fields are scrubbed on erasure.
+    history = HistoricalRecords(
+        table_name="users_history", excluded_fields=["password", "last_login"], cascade_delete_history=False
     )
 
     class Meta:

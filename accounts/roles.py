@@ -42,9 +42,11 @@ USER_IMPORTS = {("transactions", "order")}
 # Never visible below admin: people, keys and secrets.
 ADMIN_ONLY = {
     ("accounts", "user"),
+    ("accounts", "historicaluser"),
     ("accounts", "apikey"),
     ("accounts", "systemconfig"),
     ("catalog", "supplieraccount"),
+    ("catalog", "historicalsupplieraccount"),
 }
 
 

@@ -11,7 +11,7 @@ from unfold.contrib.filters.admin import RangeDateTimeFilter
 from catalog import models
 from catalog.services import inventory_set_status, size_review_accept, size_review_dismiss
 from pricing.models import PriceSource
-from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
+from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
 from soleflip.money import format_cents
 from transactions.models import Listing, Order
 
@@ -45,7 +45,7 @@ class TagAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Supplier)
-class SupplierAdmin(SoleflipAdmin):
+class SupplierAdmin(HistoryAdmin):
     list_display = ["name", "supplier_type", "city", "country_code", "awin_merchant_id", "is_active"]
     list_filter = ["supplier_type", "is_active", "country_code"]
     search_fields = ["name", "awin_merchant_id"]
@@ -54,7 +54,7 @@ class SupplierAdmin(SoleflipAdmin):
 
 
 @admin.register(models.SupplierAccount)
-class SupplierAccountAdmin(SoleflipAdmin):
+class SupplierAccountAdmin(HistoryAdmin):
     list_display = ["email", "supplier", "user", "payment_provider", "payment_method_last4", "is_active"]
     list_filter = ["is_active", "payment_provider"]
     list_select_related = ["supplier", "user"]
@@ -107,7 +107,7 @@ class PriceSourceInline(TabularInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(ProductSearchMixin, SoleflipAdmin):
+class ProductAdmin(ProductSearchMixin, HistoryAdmin):
     product_path = "pk"
     list_display = [
         "name",
@@ -143,7 +143,7 @@ class SizeChartAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Variant)
-class VariantAdmin(ProductSearchMixin, SoleflipAdmin):
+class VariantAdmin(ProductSearchMixin, HistoryAdmin):
     gtin_path = "ean"
     exact_search_fields = ("sku",)
     list_display = ["product", "size", "ean", "sku"]
@@ -174,7 +174,7 @@ class OrderInline(TabularInline):
 
 
 @admin.register(models.Inventory)
-class InventoryAdmin(ProductSearchMixin, SoleflipAdmin):
+class InventoryAdmin(ProductSearchMixin, HistoryAdmin):
     gtin_path = "variant__ean"
     exact_search_fields = ("external_order_ref",)
     list_display = [

@@ -12,6 +12,7 @@ from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models.functions import Upper
+from simple_history.models import HistoricalRecords
 
 from catalog.gtin import normalize_gtin, validate_gtin
 from soleflip.crypto import EncryptedTextField
@@ -147,6 +148,8 @@ class Supplier(AuthoredModel):
     notes = models.TextField(blank=True)
     tags = models.ManyToManyField(Tag, blank=True, related_name="suppliers", db_table="supplier_tags")
 
+    history = HistoricalRecords(table_name="suppliers_history", cascade_delete_history=False)
+
     class Meta:
         db_table = "suppliers"
         ordering = ["name"]
@@ -199,6 +202,8 @@ class SupplierAccount(AuthoredModel):
     is_active = models.BooleanField(default=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords(table_name="supplier_accounts_history", cascade_delete_history=False)
+
     class Meta:
         db_table = "supplier_accounts"
         ordering = ["supplier__name", "email"]
@@ -228,7 +233,7 @@ class SupplierEventType(models.TextChoices):
 class SupplierHistory(TimestampedModel):
     """An event in the relationship with a supplier."""
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="history")
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="events")
     event_type = models.CharField(max_length=20, choices=SupplierEventType.choices)
     occurred_at = models.DateTimeField()
     description = models.TextField(blank=True)
@@ -339,6 +344,8 @@ class Product(AuthoredModel):
     image_url = models.URLField(max_length=500, blank=True)
     enrichment_data = models.JSONField(default=dict, blank=True, help_text="Raw data from StockX and other enrichers.")
     is_active = models.BooleanField(default=True)
+
+    history = HistoricalRecords(table_name="products_history", cascade_delete_history=False)
 
     class Meta:
         db_table = "products"
@@ -519,6 +526,8 @@ class Variant(AuthoredModel):
 
     card_check_exempt = frozenset({"ean"})
 
+    history = HistoricalRecords(table_name="variants_history", cascade_delete_history=False)
+
     class Meta:
         db_table = "variants"
         ordering = ["product", "size"]
@@ -597,6 +606,8 @@ class Inventory(AuthoredModel):
     purchased_at = models.DateTimeField(null=True, blank=True)
     external_order_ref = models.CharField(max_length=100, blank=True, help_text="The supplier's order number.")
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords(table_name="inventory_history", cascade_delete_history=False)
 
     class Meta:
         db_table = "inventory"

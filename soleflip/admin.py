@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Callable
 from functools import cached_property
 from typing import Any
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
+from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin
+from unfold.widgets import UnfoldAdminTextInputWidget
 
 from soleflip.money import format_cents
 
@@ -44,6 +50,22 @@ class EstimatedCountPaginator(Paginator):
         return min(super().num_pages, max(1, MAX_ROWS // self.per_page))
 
 
+def _keep_subsecond_times(obj: Any, form: Any) -> None:
+    """Keep stored microseconds the admin's date/time widgets cannot show.
+
+    Otherwise saving a form rewrites every timestamp to whole seconds, and the history
+    records changes nobody made.
+    """
+    for name, value in getattr(form, "cleaned_data", {}).items():
+        initial = form.initial.get(name)
+        if (
+            isinstance(value, dt.datetime)
+            and isinstance(initial, dt.datetime)
+            and value == initial.replace(microsecond=0)
+        ):
+            setattr(obj, name, initial)
+
+
 def _estimated_rows(table: str) -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples::bigint FROM pg_class WHERE oid = to_regclass(%s)", [table])
@@ -62,7 +84,48 @@ class SoleflipAdmin(ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         from soleflip.services import authored_save
 
+        _keep_subsecond_times(obj, form)
         authored_save(obj=obj, user=request.user)
+
+
+class HistoryAdmin(SimpleHistoryAdmin, SoleflipAdmin):
+    """A screen whose rows keep per-object history: who changed what, when, why, with field diffs.
+
+    Each change form asks for an optional reason, stored with the history row. Revert is
+    disabled project-wide (SIMPLE_HISTORY_REVERT_DISABLED): history is evidence, and a revert
+    could bring back personal data that was erased.
+    """
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if "form" not in kwargs:
+            reason = forms.CharField(
+                label="Reason for this change",
+                max_length=100,
+                required=False,
+                help_text="Optional; shown in the object's history.",
+                widget=UnfoldAdminTextInputWidget,
+            )
+            kwargs["form"] = type(f"{self.form.__name__}WithReason", (self.form,), {"change_reason": reason})
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        fieldsets = list(super().get_fieldsets(request, obj))
+        listed = {name for _, options in fieldsets for name in flatten_fieldsets([(None, options)])}
+        if "change_reason" not in listed and self.has_change_permission(request, obj):
+            fieldsets.append(("History", {"fields": ["change_reason"]}))
+        return fieldsets
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        obj._change_reason = form.cleaned_data.get("change_reason") or None
+        super().save_model(request, obj, form, change)
+
+    def history_form_view(
+        self, request: HttpRequest, object_id: str, version_id: str, extra_context: Any = None
+    ) -> Any:
+        # Hiding the revert button is not enough: simple-history still saves a POSTed old version.
+        if request.method == "POST":
+            raise PermissionDenied("Past versions can be viewed, not restored.")
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
 
 class ProductSearchMixin:

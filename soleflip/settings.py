@@ -60,6 +60,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "soleflip.middleware.ActingUserMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns lockouts into a clear response.
@@ -155,6 +156,9 @@ if len(BASE_CURRENCY) != 3 or not BASE_CURRENCY.isupper():
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# History is evidence: no revert button (a revert could restore erased personal data).
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 UNFOLD = {
     "SITE_TITLE": "SoleFlip",

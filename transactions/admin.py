@@ -3,7 +3,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
-from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
+from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
 from transactions import models
 from transactions.services import listings_end, orders_recalculate_fees
 
@@ -44,7 +44,7 @@ class FeeScheduleAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Listing)
-class ListingAdmin(ProductSearchMixin, SoleflipAdmin):
+class ListingAdmin(ProductSearchMixin, HistoryAdmin):
     product_path = "inventory__product"
     gtin_path = "inventory__variant__ean"
     exact_search_fields = ("external_listing_id",)
@@ -63,7 +63,7 @@ class ListingAdmin(ProductSearchMixin, SoleflipAdmin):
 
 
 @admin.register(models.Order)
-class OrderAdmin(ProductSearchMixin, SoleflipAdmin):
+class OrderAdmin(ProductSearchMixin, HistoryAdmin):
     product_path = "inventory__product"
     gtin_path = "inventory__variant__ean"
     exact_search_fields = ("external_order_number",)

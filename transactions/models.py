@@ -10,6 +10,7 @@ from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func
+from simple_history.models import HistoricalRecords
 
 from catalog.models import Inventory
 from soleflip.models import (
@@ -164,6 +165,8 @@ class Listing(AuthoredModel):
     listed_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
 
+    history = HistoricalRecords(table_name="listings_history", cascade_delete_history=False)
+
     class Meta:
         db_table = "listings"
         ordering = ["-listed_at"]
@@ -278,6 +281,8 @@ class Order(AuthoredModel):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     buyer_region = models.CharField(max_length=10, blank=True)
     notes = models.TextField(blank=True)
+
+    history = HistoricalRecords(table_name="orders_history", cascade_delete_history=False)
 
     class Meta:
         db_table = "orders"

@@ -40,7 +40,7 @@ def demo() -> None:
 
 
 def test_admin_works_the_day(page, demo):
-    make_user(username="anna", password=PASSWORD, is_staff=True, is_superuser=True, role=Role.ADMIN)
+    anna = make_user(username="anna", password=PASSWORD, is_staff=True, is_superuser=True, role=Role.ADMIN)
     log_in(page, "anna")
 
     # The dashboard shows the stock figures and the weekly chart.
@@ -61,10 +61,17 @@ def test_admin_works_the_day(page, demo):
     assert item is not None
     page.goto(f"/admin/catalog/inventory/{item.pk}/change/")
     page.fill("input[name=location]", "Shelf Z9")
+    page.fill("input[name=change_reason]", "recounted the back room")
     page.click("button[name=_save]")
     page.wait_for_url("**/admin/catalog/inventory/")
     item.refresh_from_db()
     assert item.location == "Shelf Z9"
+
+    # ... and see the change, who made it and why, in its history.
+    page.goto(f"/admin/catalog/inventory/{item.pk}/history/")
+    history = page.locator("#content").inner_text()
+    assert "recounted the back room" in history and "Shelf Z9" in history and anna.email in history
+    assert "Purchased at" not in history  # only what was changed is recorded as changed
 
     # Bulk action: write off two pairs from the list.
     page.goto("/admin/catalog/inventory/?status__exact=available")

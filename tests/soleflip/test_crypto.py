@@ -37,9 +37,11 @@ def test_rotation_re_encrypts_under_the_newest_key_and_old_keys_still_read(setti
     config.refresh_from_db()
     assert config.value_encrypted == "s3cret"  # old tokens keep decrypting
     call_command("rotate_encryption_key")
-    assert "Dry run: 2 value(s)" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    # The config value, the bank details, and the bank details' copy in the account's history.
+    assert "Dry run: 3 value(s)" in out and "HistoricalSupplierAccount.bank_details_encrypted: 1" in out
     call_command("rotate_encryption_key", "--commit", "--batch-size", "1")
-    assert "Done: 2 value(s)" in capsys.readouterr().out
+    assert "Done: 3 value(s)" in capsys.readouterr().out
 
     settings.FIELD_ENCRYPTION_KEYS = [new]  # the old key is gone now
     config.refresh_from_db()
