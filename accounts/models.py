@@ -78,7 +78,13 @@ class User(UUIDModel, AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         refuse_card_numbers(self)
-        super().save(*args, **kwargs)
+        # A login only stamps last_login, which history leaves out: no history row for it.
+        if set(kwargs.get("update_fields") or ()) == {"last_login"}:
+            self.skip_history_when_saving = True
+        try:
+            super().save(*args, **kwargs)
+        finally:
+            self.__dict__.pop("skip_history_when_saving", None)
         update_fields = kwargs.get("update_fields")
         if update_fields is None or "role" in update_fields:  # not on a login's last_login save
             self.sync_role_group()

@@ -149,7 +149,7 @@ class VariantAdmin(ProductSearchMixin, HistoryAdmin):
     list_display = ["product", "size", "ean", "sku"]
     list_select_related = ["product", "size"]
     search_fields = ["ean", "sku", "product__name", "product__style_code"]
-    ordering = ["-created_at"]
+    ordering = ["product_id", "size_id"]  # the unique index's order: no sort of 340K rows
     autocomplete_fields = ["product", "size"]
 
 

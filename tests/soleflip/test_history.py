@@ -65,3 +65,15 @@ def test_a_past_version_can_be_seen_but_not_reverted(client):
 def test_history_tables_sit_in_their_apps_schemas():
     for table in ("inventory_history", "products_history", "orders_history", "users_history", "suppliers_history"):
         assert table in TABLE_SCHEMAS
+
+
+def test_a_login_adds_no_history_row(client):
+    from accounts.models import User
+
+    user = make_user(is_staff=True)
+    before = User.history.filter(id=user.pk).count()
+    client.force_login(user)
+    assert User.history.filter(id=user.pk).count() == before
+    user.first_name = "Ada"
+    user.save()
+    assert User.history.filter(id=user.pk).count() == before + 1
