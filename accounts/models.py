@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from soleflip.audit import APPEND_ONLY, audit_triggers
 from soleflip.crypto import EncryptedTextField
 from soleflip.models import TimestampedModel, UUIDModel, choices_check
 from soleflip.validators import refuse_card_numbers
@@ -63,6 +64,7 @@ class User(UUIDModel, AbstractUser):
 
     class Meta:
         db_table = "users"
+        triggers = audit_triggers(exclude=("password",))
         constraints = [
             # Login and GDPR lookups by e-mail, whatever its case.
             models.UniqueConstraint(Lower("email"), name="uq_users_email_lower"),
@@ -185,6 +187,7 @@ class AuditLog(UUIDModel):
 
     class Meta:
         db_table = "audit_log"
+        triggers = [APPEND_ONLY]
         indexes = [
             # The audit screen: one record's history, newest first.
             models.Index(fields=["table_name", "record_id", "-changed_at"], name="idx_audit_log_record"),

@@ -15,6 +15,7 @@ from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from catalog.gtin import normalize_gtin, validate_gtin
+from soleflip.audit import audit_triggers
 from soleflip.crypto import EncryptedTextField
 from soleflip.models import (
     AuthoredModel,
@@ -152,6 +153,7 @@ class Supplier(AuthoredModel):
 
     class Meta:
         db_table = "suppliers"
+        triggers = audit_triggers()
         ordering = ["name"]
         constraints = [
             models.UniqueConstraint(fields=["slug"], name="uq_suppliers_slug"),
@@ -206,6 +208,7 @@ class SupplierAccount(AuthoredModel):
 
     class Meta:
         db_table = "supplier_accounts"
+        triggers = audit_triggers()
         ordering = ["supplier__name", "email"]
         constraints = [
             models.UniqueConstraint(fields=["supplier", "email"], name="uq_supplier_accounts_supplier_email"),
@@ -349,6 +352,7 @@ class Product(AuthoredModel):
 
     class Meta:
         db_table = "products"
+        triggers = audit_triggers()
         ordering = ["brand__name", "name"]
         indexes = [
             # Matching feed rows and sales reports by style code (review 3.2).
@@ -530,6 +534,7 @@ class Variant(AuthoredModel):
 
     class Meta:
         db_table = "variants"
+        triggers = audit_triggers()
         ordering = ["product", "size"]
         constraints = [
             models.UniqueConstraint(fields=["product", "size"], name="uq_variants_product_size"),
@@ -611,6 +616,7 @@ class Inventory(AuthoredModel):
 
     class Meta:
         db_table = "inventory"
+        triggers = audit_triggers()
         verbose_name = "inventory item"
         verbose_name_plural = "inventory"
         ordering = ["-purchased_at"]

@@ -13,6 +13,7 @@ from django.db.models import Func
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Inventory
+from soleflip.audit import audit_triggers
 from soleflip.models import (
     CURRENCY_PATTERN,
     AuthoredModel,
@@ -109,6 +110,7 @@ class FeeSchedule(AuthoredModel):
 
     class Meta:
         db_table = "fee_schedules"
+        triggers = audit_triggers()
         ordering = ["platform__name", "region", "seller_level", "-valid_from"]
         constraints = [
             ExclusionConstraint(
@@ -169,6 +171,7 @@ class Listing(AuthoredModel):
 
     class Meta:
         db_table = "listings"
+        triggers = audit_triggers()
         ordering = ["-listed_at"]
         indexes = [
             # The listing screen by status, newest first.
@@ -286,6 +289,7 @@ class Order(AuthoredModel):
 
     class Meta:
         db_table = "orders"
+        triggers = audit_triggers()
         ordering = ["-sold_at"]
         indexes = [
             # Dashboard: sales per platform, newest first (review 3.2).

@@ -111,6 +111,10 @@ CASES: dict[str, tuple[Callable[..., models.Model], dict[str, Any]]] = {
 }
 
 
+# Append-only tables take no UPDATE: their CHECKs are shown on insert.
+INSERT_ONLY = {"chk_audit_log_operation_valid"}
+
+
 def declared_checks() -> set[str]:
     return {
         c.name
@@ -153,9 +157,13 @@ def test_every_check_in_the_database_is_declared(sql):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_database_rejects_a_violating_row(name):
     factory, bad = CASES[name]
-    row = factory()
-    with pytest.raises(IntegrityError) as caught, transaction.atomic():
-        type(row)._default_manager.filter(pk=row.pk).update(**bad)
+    if name in INSERT_ONLY:
+        with pytest.raises(IntegrityError) as caught, transaction.atomic():
+            factory(**bad)
+    else:
+        row = factory()
+        with pytest.raises(IntegrityError) as caught, transaction.atomic():
+            type(row)._default_manager.filter(pk=row.pk).update(**bad)
     assert constraint_of(caught.value) == name
 
 

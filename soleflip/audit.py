@@ -1,0 +1,86 @@
+"""The audit trail: statement-level triggers writing ``system.audit_log`` on the critical tables.
+
+Every insert, update and delete is recorded with the old and new row as JSONB and the
+acting user from ``app.user_id`` (set per request by the middleware, per command by
+``--as-user``), whatever wrote it: the admin, a service, a bulk update, raw SQL or COPY.
+Statement triggers with transition tables cost one INSERT ... SELECT per statement.
+Updates that change nothing are not recorded.
+"""
+
+from __future__ import annotations
+
+import pgtrigger
+
+# NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (TRAPS.md, 8).
+_ACTOR = "NULLIF(current_setting('app.user_id', true), '')::uuid"
+_COLUMNS = "changed_at, table_name, record_id, operation, old_values, new_values, changed_by"
+
+
+def _row(alias: str, exclude: tuple[str, ...]) -> str:
+    removed = "".join(f" - '{column}'" for column in exclude)
+    return f"(to_jsonb({alias}){removed})"
+
+
+def audit_triggers(*, exclude: tuple[str, ...] = ()) -> list[pgtrigger.Trigger]:
+    """The three audit triggers of one table; ``exclude`` leaves columns out (password hashes)."""
+    new, old = _row("n", exclude), _row("o", exclude)
+    return [
+        pgtrigger.Trigger(
+            name="audit_insert",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=pgtrigger.Insert,
+            referencing=pgtrigger.Referencing(new="new_rows"),
+            func=f"""
+                INSERT INTO system.audit_log ({_COLUMNS})
+                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'INSERT', NULL, {new}, {_ACTOR}
+                FROM new_rows n;
+                RETURN NULL;
+            """,
+        ),
+        pgtrigger.Trigger(
+            name="audit_update",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=pgtrigger.Update,
+            referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
+            func=f"""
+                INSERT INTO system.audit_log ({_COLUMNS})
+                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'UPDATE', {old}, {new}, {_ACTOR}
+                FROM new_rows n JOIN old_rows o ON o.id = n.id
+                WHERE {old} IS DISTINCT FROM {new};
+                RETURN NULL;
+            """,
+        ),
+        pgtrigger.Trigger(
+            name="audit_delete",
+            level=pgtrigger.Statement,
+            when=pgtrigger.After,
+            operation=pgtrigger.Delete,
+            referencing=pgtrigger.Referencing(old="old_rows"),
+            func=f"""
+                INSERT INTO system.audit_log ({_COLUMNS})
+                SELECT statement_timestamp(), TG_TABLE_NAME, o.id, 'DELETE', {old}, NULL, {_ACTOR}
+                FROM old_rows o;
+                RETURN NULL;
+            """,
+        ),
+    ]
+
+
+# The audit log is append-only; only the GDPR scrub may rewrite it, and it says so first
+# with SET LOCAL app.gdpr_scrub = 'on' inside its own transaction.
+APPEND_ONLY = pgtrigger.Trigger(
+    name="audit_log_append_only",
+    level=pgtrigger.Row,
+    when=pgtrigger.Before,
+    operation=pgtrigger.Update | pgtrigger.Delete,
+    func="""
+        IF current_setting('app.gdpr_scrub', true) = 'on' THEN
+            IF TG_OP = 'DELETE' THEN RETURN OLD; END IF;
+            RETURN NEW;
+        END IF;
+        RAISE EXCEPTION 'system.audit_log is append-only (% refused)', TG_OP
+            USING ERRCODE = 'insufficient_privilege';
+    """,
+)
