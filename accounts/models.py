@@ -76,10 +76,10 @@ class User(UUIDModel, AbstractUser):
 
     def clean(self) -> None:
         super().clean()
-        refuse_card_numbers(self)
+        refuse_card_numbers(self, exempt={"password"})  # a hash may hold long digit runs
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        refuse_card_numbers(self)
+        refuse_card_numbers(self, exempt={"password"})  # a hash may hold long digit runs
         # A login only stamps last_login, which history leaves out: no history row for it.
         if set(kwargs.get("update_fields") or ()) == {"last_login"}:
             self.skip_history_when_saving = True
@@ -107,6 +107,7 @@ class ApiKey(TimestampedModel):
     name = models.CharField(max_length=100)
     prefix = models.CharField(max_length=12, help_text="Shown in lists so a key can be recognised.")
     key_hash = models.CharField(max_length=128, editable=False)
+    card_check_exempt = frozenset({"key_hash"})  # a hex digest may hold long digit runs
     scopes = models.JSONField(default=list, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -128,6 +129,7 @@ class SystemConfig(TimestampedModel):
 
     key = models.CharField(max_length=100)
     value_encrypted = EncryptedTextField("value", blank=True, help_text="Stored encrypted with FIELD_ENCRYPTION_KEYS.")
+    card_check_exempt = frozenset({"value_encrypted"})  # secrets are random strings
     description = models.CharField(max_length=255, blank=True)
 
     class Meta:

@@ -20,9 +20,13 @@ def luhn_valid(digits: str) -> bool:
     return total % 10 == 0
 
 
+# An IBAN (country code, check digits, groups of four) is a bank account, not a card.
+_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+
+
 def find_card_number(text: str) -> str | None:
     """Return a Luhn-valid 13-19 digit run (a payment card number) found in ``text``, if any."""
-    for match in _CARD_LIKE.finditer(text):
+    for match in _CARD_LIKE.finditer(_IBAN.sub(" ", text)):
         digits = re.sub(r"[ -]", "", match.group())
         if 13 <= len(digits) <= 19 and luhn_valid(digits):
             return digits

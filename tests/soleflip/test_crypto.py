@@ -74,6 +74,8 @@ def test_a_malformed_key_is_refused(settings):
         ("4242 4242 4242 4241", None),  # fails Luhn
         ("order 1234567890", None),  # too short
         ("pm_1234567890abcdef", None),  # a provider token
+        ("DE89 3704 0044 0532 0130 00", None),  # an IBAN
+        ("IBAN DE44500105175407324931, card 4242 4242 4242 4242", "4242424242424242"),
     ],
 )
 def test_card_number_detection(text, found):
