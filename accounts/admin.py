@@ -1,13 +1,16 @@
+import json
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import models
+from accounts.gdpr import user_anonymize, user_export
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
 from soleflip.admin import HistoryAdmin, SoleflipAdmin
 
@@ -35,6 +38,31 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):  # type: ignore[misc]
         ),
     )
     readonly_fields = ["anonymized_at", "last_login", "date_joined"]
+    actions = ["anonymize", "export_personal_data"]
+
+    def has_anonymize_user_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.anonymize_user")
+
+    def has_export_personal_data_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("accounts.export_personal_data")
+
+    @admin.action(description="Anonymize (GDPR erasure, cannot be undone)", permissions=["anonymize_user"])
+    def anonymize(self, request: HttpRequest, queryset: QuerySet[models.User]) -> None:
+        for user in queryset.filter(anonymized_at__isnull=True).exclude(pk=str(request.user.pk)):
+            report = user_anonymize(user=user, actor=request.user)
+            self.message_user(request, str(report), messages.SUCCESS)
+
+    @admin.action(description="Export personal data (JSON)", permissions=["export_personal_data"])
+    def export_personal_data(self, request: HttpRequest, queryset: QuerySet[models.User]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Select exactly one person to export.", messages.WARNING)
+            return None
+        user = queryset.get()
+        response = HttpResponse(
+            json.dumps(user_export(user=user), indent=2, ensure_ascii=False), content_type="application/json"
+        )
+        response["Content-Disposition"] = f'attachment; filename="personal-data-{user.pk}.json"'
+        return response
 
 
 class ApiKeyForm(forms.ModelForm):

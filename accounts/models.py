@@ -64,6 +64,10 @@ class User(UUIDModel, AbstractUser):
 
     class Meta:
         db_table = "users"
+        permissions = [
+            ("anonymize_user", "Can anonymize a person (GDPR erasure)"),
+            ("export_personal_data", "Can export a person's data (GDPR access request)"),
+        ]
         triggers = audit_triggers(exclude=("password",))
         constraints = [
             # Login and GDPR lookups by e-mail, whatever its case.

@@ -91,6 +91,8 @@ def role_permissions(role: Role) -> set[tuple[str, str]]:
         wanted |= {
             ("catalog", "standardize_sizes"),
             ("pricing", "refresh_analytics"),
+            ("accounts", "anonymize_user"),
+            ("accounts", "export_personal_data"),
             ("auth", "view_group"),
             ("auth", "change_group"),
         }

@@ -12,3 +12,12 @@ from soleflip.partitions import apply_upkeep, plan_upkeep
 def partition_upkeep(timestamp: int | None = None) -> None:
     """Nightly: months ahead, DEFAULT partitions drained, old months archived."""
     apply_upkeep(plan_upkeep())
+
+
+@app.periodic(cron="42 2 * * *", periodic_id="nightly")
+@app.task(queue="maintenance", queueing_lock="retention")
+def apply_retention(timestamp: int | None = None) -> None:
+    """Nightly: erase people past retention or deletion grace; drop logs past their retention."""
+    from accounts.gdpr import retention_apply, retention_plan
+
+    retention_apply(retention_plan())

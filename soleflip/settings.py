@@ -157,6 +157,11 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
+# GDPR: how long a deletion request waits (to be withdrawn or for open orders), log retention.
+GDPR_DELETION_GRACE_DAYS = env_int("GDPR_DELETION_GRACE_DAYS", 30, minimum=0)
+LOG_RETENTION_MONTHS = env_int("LOG_RETENTION_MONTHS", 12, minimum=1)
+GDPR_CONTROLLER = env_str("GDPR_CONTROLLER", "SoleFlip") or "SoleFlip"
+
 # History is evidence: no revert button (a revert could restore erased personal data).
 SIMPLE_HISTORY_REVERT_DISABLED = True
 
