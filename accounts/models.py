@@ -193,6 +193,7 @@ class AuditLog(UUIDModel):
 
     class Meta:
         db_table = "audit_log"
+        permissions = [("view_db_health", "Can see the database health page")]
         triggers = [APPEND_ONLY]
         indexes = [
             # The audit screen: one record's history, newest first.

@@ -92,6 +92,7 @@ def role_permissions(role: Role) -> set[tuple[str, str]]:
             ("catalog", "standardize_sizes"),
             ("pricing", "refresh_analytics"),
             ("accounts", "anonymize_user"),
+            ("accounts", "view_db_health"),
             ("accounts", "export_personal_data"),
             ("auth", "view_group"),
             ("auth", "change_group"),
