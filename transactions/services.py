@@ -12,7 +12,7 @@ from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import CharField, F, Func, Q, Value
+from django.db.models import Case, CharField, F, Func, Q, Value, When
 from django.db.models.functions import Upper
 from django.utils import timezone
 
@@ -698,3 +698,55 @@ def orders_recalculate_fees(*, orders: Any) -> tuple[int, list[str]]:
         except (NoFeeSchedule, ValidationError) as exc:
             problems.append(f"#{order.external_order_number}: {exc}")
     return done, problems
+
+
+# --- recording a sale by hand -------------------------------------------------------------
+
+
+class NotAvailable(Exception):
+    """The pair is sold (or otherwise gone) already: nothing was recorded."""
+
+
+@transaction.atomic
+def sale_record(
+    *,
+    inventory: Inventory,
+    platform: Platform,
+    external_order_number: str,
+    sale_price_cents: int,
+    sold_at: dt.datetime,
+    user: Any = None,
+    listing: Listing | None = None,
+) -> Order:
+    """Sell one pair of an inventory item: take it from stock and record the order, atomically.
+
+    The stock is taken by one conditional UPDATE (``quantity >= 1`` on an open status), so
+    of any number of concurrent attempts on the last pair exactly one succeeds; the others
+    raise NotAvailable and write nothing (TRAPS.md, 6). Fees come from the fee schedule in
+    force on the sale date.
+    """
+    taken = Inventory.objects.filter(pk=inventory.pk, quantity__gte=1, status__in=UNSOLD).update(
+        quantity=F("quantity") - 1,
+        status=Case(When(quantity=1, then=Value(InventoryStatus.SOLD)), default=F("status")),
+        updated_by=user,
+        updated_at=timezone.now(),
+    )
+    if not taken:
+        raise NotAvailable(f"{inventory} has no pair left to sell")
+    order = Order(
+        inventory_id=inventory.pk,
+        platform=platform,
+        listing=listing,
+        external_order_number=external_order_number,
+        sold_at=sold_at,
+        sale_price_cents=sale_price_cents,
+        net_proceeds_cents=sale_price_cents,
+        currency=platform.default_currency,
+        payout_currency=platform.default_currency,
+        created_by=user,
+        updated_by=user,
+    )
+    order_apply_fees(order=order)
+    if listing is not None:
+        Listing.objects.filter(pk=listing.pk).update(status="sold", ended_at=sold_at)
+    return order
