@@ -1,12 +1,14 @@
 import json
+import uuid
 
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
 from accounts import models
@@ -116,3 +118,76 @@ class ApiKeyAdmin(SoleflipAdmin):
 class SystemConfigAdmin(SoleflipAdmin):
     list_display = ["key", "description", "updated_at"]
     search_fields = ["key"]
+
+
+AUDITED_TABLES = [
+    "products",
+    "variants",
+    "inventory",
+    "price_sources",
+    "listings",
+    "orders",
+    "suppliers",
+    "supplier_accounts",
+    "users",
+    "fee_schedules",
+]
+
+
+class AuditedTableFilter(admin.SimpleListFilter):
+    title = "table"
+    parameter_name = "table"
+
+    def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
+        return [(t, t) for t in AUDITED_TABLES]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[models.AuditLog]) -> QuerySet[models.AuditLog]:
+        return queryset.filter(table_name=self.value()) if self.value() else queryset
+
+
+@admin.register(models.AuditLog)
+class AuditLogAdmin(SoleflipAdmin):
+    """Search the trigger-written audit log by table, record, user and time. Read-only."""
+
+    list_display = ["changed_at", "table_name", "operation", "record_id", "actor", "changed_fields"]
+    list_filter = [AuditedTableFilter, "operation", ("changed_at", RangeDateTimeFilter)]
+    list_filter_submit = True
+    search_fields = ["record_id"]
+    search_help_text = "A record's id, or the e-mail of the user who made the change."
+    ordering = ["-changed_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.AuditLog]:
+        actors = models.User.objects.filter(pk=OuterRef("changed_by")).values("email")[:1]
+        return super().get_queryset(request).annotate(actor_email=Subquery(actors))
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet[models.AuditLog], search_term: str
+    ) -> tuple[QuerySet[models.AuditLog], bool]:
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        try:
+            return queryset.filter(record_id=uuid.UUID(term)), False
+        except ValueError:
+            users = models.User.objects.filter(email__iexact=term).values("pk")
+            return queryset.filter(changed_by__in=users), False
+
+    @admin.display(description="by", ordering="actor_email")
+    def actor(self, obj: models.AuditLog) -> str:
+        return getattr(obj, "actor_email", None) or ("system" if obj.changed_by is None else str(obj.changed_by))
+
+    @admin.display(description="changed")
+    def changed_fields(self, obj: models.AuditLog) -> str:
+        if obj.operation != "UPDATE" or not obj.old_values or not obj.new_values:
+            return "–"
+        keys = [k for k in obj.new_values if obj.old_values.get(k) != obj.new_values.get(k) and k != "updated_at"]
+        return ", ".join(keys) or "–"

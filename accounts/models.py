@@ -198,6 +198,10 @@ class AuditLog(UUIDModel):
         indexes = [
             # The audit screen: one record's history, newest first.
             models.Index(fields=["table_name", "record_id", "-changed_at"], name="idx_audit_log_record"),
+            # The audit screen unfiltered and by time range, newest first.
+            models.Index(fields=["-changed_at"], name="idx_audit_log_changed_at"),
+            # "What did this user change?"
+            models.Index(fields=["changed_by", "-changed_at"], name="idx_audit_log_changed_by"),
         ]
         constraints = [choices_check("audit_log", "operation", AuditOperation)]
 

@@ -5,11 +5,14 @@ from django.contrib import admin
 from django.db.models import DurationField, ExpressionWrapper, QuerySet
 from django.db.models.functions import Coalesce, Now
 from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog import models
 from catalog.services import inventory_set_status, size_review_accept, size_review_dismiss
+from catalog.timeline import inventory_timeline
 from pricing.models import PriceSource
 from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
 from soleflip.money import format_cents
@@ -193,7 +196,7 @@ class InventoryAdmin(ProductSearchMixin, HistoryAdmin):
     search_fields = ["product__name", "product__style_code", "variant__ean", "external_order_ref"]
     autocomplete_fields = ["product", "size", "variant", "supplier", "supplier_account"]
     inlines = [ListingInline, OrderInline]
-    readonly_fields = ["days_in_stock", "realized_profit", "roi"]
+    readonly_fields = ["days_in_stock", "realized_profit", "roi", "timeline"]
     actions = ["mark_available", "mark_reserved", "mark_returned", "mark_written_off"]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Inventory]:
@@ -214,6 +217,20 @@ class InventoryAdmin(ProductSearchMixin, HistoryAdmin):
         if sale is None or obj.purchase_price_cents is None:
             return "–"
         return format_cents(sale.net_proceeds_cents - obj.purchase_price_cents, sale.currency)
+
+    @admin.display(description="timeline")
+    def timeline(self, obj: models.Inventory) -> str:
+        if obj.pk is None:
+            return "–"
+        rows = format_html_join(
+            "",
+            '<tr><td style="white-space:nowrap">{}</td><td>{}</td><td>{}</td><td>{}</td></tr>',
+            (
+                (timezone.localtime(e.at).strftime("%Y-%m-%d %H:%M"), e.kind, e.text, e.by)
+                for e in inventory_timeline(obj)
+            ),
+        )
+        return format_html('<table class="timeline"><tbody>{}</tbody></table>', rows)
 
     @admin.display(description="ROI")
     def roi(self, obj: models.Inventory) -> str:
