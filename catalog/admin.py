@@ -15,6 +15,7 @@ from catalog.services import inventory_set_status, size_review_accept, size_revi
 from catalog.timeline import inventory_timeline
 from pricing.models import PriceSource
 from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
+from soleflip.exports import ExportSelectionMixin
 from soleflip.money import format_cents
 from transactions.models import Listing, Order
 
@@ -110,7 +111,7 @@ class PriceSourceInline(TabularInline):
 
 
 @admin.register(models.Product)
-class ProductAdmin(ProductSearchMixin, HistoryAdmin):
+class ProductAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     product_path = "pk"
     list_display = [
         "name",
@@ -177,7 +178,7 @@ class OrderInline(TabularInline):
 
 
 @admin.register(models.Inventory)
-class InventoryAdmin(ProductSearchMixin, HistoryAdmin):
+class InventoryAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     gtin_path = "variant__ean"
     exact_search_fields = ("external_order_ref",)
     list_display = [

@@ -14,12 +14,13 @@ from catalog.models import Size
 from pricing import models
 from pricing.analytics import analytics_refresh
 from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
+from soleflip.exports import ExportSelectionMixin
 from soleflip.money import format_cents
 from transactions.models import Platform
 
 
 @admin.register(models.PriceSource)
-class PriceSourceAdmin(ProductSearchMixin, SoleflipAdmin):
+class PriceSourceAdmin(ExportSelectionMixin, ProductSearchMixin, SoleflipAdmin):
     exact_search_fields = ("source_product_id",)
     list_display = [
         "product",
@@ -199,7 +200,7 @@ class SizeFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.ProfitOpportunity)
-class ProfitOpportunityAdmin(ProductSearchMixin, AnalyticsViewAdmin):
+class ProfitOpportunityAdmin(ExportSelectionMixin, ProductSearchMixin, AnalyticsViewAdmin):
     list_display = [
         "product",
         "brand",

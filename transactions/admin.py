@@ -4,6 +4,7 @@ from django.http import HttpRequest
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
+from soleflip.exports import ExportSelectionMixin
 from transactions import models
 from transactions.services import listings_end, orders_recalculate_fees
 
@@ -44,7 +45,7 @@ class FeeScheduleAdmin(SoleflipAdmin):
 
 
 @admin.register(models.Listing)
-class ListingAdmin(ProductSearchMixin, HistoryAdmin):
+class ListingAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     product_path = "inventory__product"
     gtin_path = "inventory__variant__ean"
     exact_search_fields = ("external_listing_id",)
@@ -63,7 +64,7 @@ class ListingAdmin(ProductSearchMixin, HistoryAdmin):
 
 
 @admin.register(models.Order)
-class OrderAdmin(ProductSearchMixin, HistoryAdmin):
+class OrderAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     product_path = "inventory__product"
     gtin_path = "inventory__variant__ean"
     exact_search_fields = ("external_order_number",)
