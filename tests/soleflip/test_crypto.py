@@ -100,3 +100,15 @@ def test_gtins_are_not_mistaken_for_card_numbers():
     # 4006381333924 is a valid EAN-13 that also passes Luhn.
     assert find_card_number("4006381333924") == "4006381333924"
     make_variant(ean="4006381333924")
+
+
+def test_rotation_records_who_did_it(settings):
+    from accounts.models import AuditLog
+    from tests.factories import make_user
+
+    operator = make_user(email="ops@example.org")
+    account = make_supplier_account(bank_details_encrypted="DE89370400440532013000")
+    settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.FIELD_ENCRYPTION_KEYS]
+    call_command("rotate_encryption_key", "--commit", "--as-user", "ops@example.org")
+    entry = AuditLog.objects.filter(table_name="supplier_accounts", record_id=account.pk, operation="UPDATE").get()
+    assert entry.changed_by == operator.pk

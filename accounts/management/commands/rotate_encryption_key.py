@@ -2,7 +2,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from accounts.management.commands._people import acting
 from soleflip.crypto import rotate_all
+from soleflip.db import set_acting_user
 
 
 class Command(BaseCommand):
@@ -14,9 +16,16 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--commit", action="store_true", help="Write the re-encrypted values.")
         parser.add_argument("--batch-size", type=int, default=500)
+        parser.add_argument("--as-user", metavar="EMAIL", help="Who is doing this, for the audit log.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        counts = rotate_all(commit=options["commit"], batch_size=options["batch_size"])
+        actor = acting(options["as_user"])
+        if actor is not None:
+            set_acting_user(actor.pk, local=False)  # each batch is its own transaction
+        try:
+            counts = rotate_all(commit=options["commit"], batch_size=options["batch_size"])
+        finally:
+            set_acting_user(None, local=False)
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count} value(s) {'re-encrypted' if options['commit'] else 'to re-encrypt'}")
         total = sum(counts.values())

@@ -1,8 +1,11 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
 
+from accounts.management.commands._people import acting
 from catalog.services import sizes_standardize
+from soleflip.db import set_acting_user
 
 
 class Command(BaseCommand):
@@ -13,9 +16,14 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--commit", action="store_true", help="Write the results (default: only report).")
+        parser.add_argument("--as-user", metavar="EMAIL", help="Who is doing this, for the audit log.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        report = sizes_standardize(commit=options["commit"])
+        actor = acting(options["as_user"])
+        with transaction.atomic():
+            if actor is not None:
+                set_acting_user(actor.pk)
+            report = sizes_standardize(commit=options["commit"])
         for example in report.examples:
             self.stdout.write(f"  review: {example}")
         prefix = "" if options["commit"] else "Dry run: "
