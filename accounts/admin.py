@@ -14,7 +14,7 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 from accounts import models
 from accounts.gdpr import user_anonymize, user_export
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
-from soleflip.admin import HistoryAdmin, SoleflipAdmin
+from soleflip.admin import HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
 
 admin.site.unregister(Group)
 
@@ -146,7 +146,7 @@ class AuditedTableFilter(admin.SimpleListFilter):
 
 
 @admin.register(models.AuditLog)
-class AuditLogAdmin(SoleflipAdmin):
+class AuditLogAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
     """Search the trigger-written audit log by table, record, user and time. Read-only."""
 
     list_display = ["changed_at", "table_name", "operation", "record_id", "actor", "changed_fields"]
@@ -155,15 +155,6 @@ class AuditLogAdmin(SoleflipAdmin):
     search_fields = ["record_id"]
     search_help_text = "A record's id, or the e-mail of the user who made the change."
     ordering = ["-changed_at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.AuditLog]:
         actors = models.User.objects.filter(pk=OuterRef("changed_by")).values("email")[:1]

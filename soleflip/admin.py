@@ -90,6 +90,19 @@ class SoleflipAdmin(ModelAdmin):
         authored_save(obj=obj, user=request.user)
 
 
+class ReadOnlyAdminMixin:
+    """Rows the system writes (triggers, imports, views): shown here, never added, changed or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class HistoryAdmin(SimpleHistoryAdmin, SoleflipAdmin):
     """A screen whose rows keep per-object history: who changed what, when, why, with field diffs.
 
