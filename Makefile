@@ -31,6 +31,7 @@ run: install
 	  $(PY) manage.py migrate --no-input && \
 	  $(PY) manage.py load_size_charts && \
 	  $(PY) manage.py seed_demo && \
+	  $(PY) manage.py import_awin_feed demo/awin_feed_sample.csv && \
 	  $(PY) manage.py standardize_sizes --commit && \
 	  $(PY) manage.py refresh_analytics && \
 	  $(PY) manage.py ensure_admin && \

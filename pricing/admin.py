@@ -1,21 +1,22 @@
 import uuid
 from typing import Any
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
+from django.utils.html import format_html
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog.models import Size
 from pricing import models
+from pricing.admin_imports import KINDS, import_view
 from pricing.analytics import analytics_refresh
-from soleflip.admin import ProductSearchMixin, SoleflipAdmin, money
+from pricing.imports import import_run_errors_csv
+from soleflip.admin import ProductSearchMixin, ReadOnlyAdminMixin, SoleflipAdmin, money
 from soleflip.exports import ExportSelectionMixin
-from soleflip.money import format_cents
 from transactions.models import Platform
 
 
@@ -40,8 +41,16 @@ class PriceSourceAdmin(ExportSelectionMixin, ProductSearchMixin, SoleflipAdmin):
 
 
 @admin.register(models.PriceHistory)
-class PriceHistoryAdmin(SoleflipAdmin):
-    list_display = ["recorded_at", "price_source_id", "source_type", "price_type", "old_price", "new_price", "in_stock"]
+class PriceHistoryAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
+    list_display = [
+        "recorded_at",
+        "price_source_id",
+        "source_type",
+        "price_type",
+        money("old_price_cents", description="old price"),
+        money("new_price_cents", description="new price"),
+        "in_stock",
+    ]
     list_filter = ["source_type", "price_type", ("recorded_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["price_source_id", "product_id"]
@@ -60,26 +69,47 @@ class PriceHistoryAdmin(SoleflipAdmin):
             return queryset.none(), False
         return queryset.filter(Q(price_source_id=wanted) | Q(product_id=wanted)), False
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # written by triggers only
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description="old price", ordering="old_price_cents")
-    def old_price(self, obj: models.PriceHistory) -> str:
-        return format_cents(obj.old_price_cents, obj.currency)
-
-    @admin.display(description="new price", ordering="new_price_cents")
-    def new_price(self, obj: models.PriceHistory) -> str:
-        return format_cents(obj.new_price_cents, obj.currency)
-
 
 @admin.register(models.ImportRun)
 class ImportRunAdmin(SoleflipAdmin):
+    """Every import's record; "Import a file" uploads a feed or report with a preview first."""
+
+    change_list_template = "admin/pricing/importrun_change_list.html"
+
+    def get_urls(self) -> list[URLPattern]:
+        info = self.opts.app_label, self.opts.model_name
+        return [
+            path(
+                "import/", self.admin_site.admin_view(lambda r: import_view(self, r)), name="{}_{}_import".format(*info)
+            ),
+            path(
+                "<path:object_id>/errors.csv",
+                self.admin_site.admin_view(self.errors_csv),
+                name="{}_{}_errors".format(*info),
+            ),
+            *super().get_urls(),
+        ]
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        can_import = any(request.user.has_perm(k.permission) for k in KINDS.values())
+        return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import})
+
+    def errors_csv(self, request: HttpRequest, object_id: str) -> HttpResponse:
+        """The rejected rows of one run as a CSV download (line, column, reason)."""
+        run = self.get_object(request, object_id)
+        if run is None or not self.has_view_permission(request, run):
+            raise PermissionDenied
+        response = HttpResponse(import_run_errors_csv(run), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{run.file_name}.errors.csv"'
+        return response
+
+    @admin.display(description="rejected rows")
+    def errors_link(self, obj: models.ImportRun) -> str:
+        if not obj.errors:
+            return "–"
+        url = reverse("admin:pricing_importrun_errors", args=[obj.pk])
+        return format_html('<a href="{}">{} row(s) as CSV</a>', url, len(obj.errors))
+
     list_display = [
         "file_name",
         "kind",
@@ -90,9 +120,11 @@ class ImportRunAdmin(SoleflipAdmin):
         "rows_unchanged",
         "rows_skipped",
         "rows_failed",
+        "errors_link",
         "user",
         "created_at",
     ]
+    readonly_fields = ["errors_link"]
     list_filter = ["kind", "status"]
     list_select_related = ["user"]
     search_fields = ["file_name", "=file_sha256"]
@@ -134,20 +166,11 @@ class BrandMultiplierAdmin(SoleflipAdmin):
 # --- analytics views --------------------------------------------------------------------
 
 
-class AnalyticsViewAdmin(SoleflipAdmin):
+class AnalyticsViewAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
     """Read-only screens over materialized views, with their refresh time and a refresh button."""
 
     change_list_template = "admin/pricing/analytics_change_list.html"
     show_full_result_count = False
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def get_urls(self) -> list[URLPattern]:
         info = self.opts.app_label, self.opts.model_name
@@ -205,15 +228,15 @@ class ProfitOpportunityAdmin(ExportSelectionMixin, ProductSearchMixin, Analytics
         "product",
         "brand",
         "size",
-        "retail",
+        money("retail_cents", description="retail"),
         "retail_source",
         "resale_source",
-        "bid",
-        "ask",
-        "net_now",
-        "profit",
+        money("highest_bid_cents", description="highest bid"),
+        money("lowest_ask_cents", description="lowest ask"),
+        money("net_if_sold_now_cents", description="net if sold now"),
+        money("profit_cents", description="profit"),
         "roi",
-        "profit_if_listed",
+        money("profit_if_listed_cents", description="profit if listed at ask"),
     ]
     list_filter = ["brand", SizeFilter, "resale_source", "retail_source_type", MinimumRoiFilter]
     list_select_related = ["product", "brand"]
@@ -225,33 +248,9 @@ class ProfitOpportunityAdmin(ExportSelectionMixin, ProductSearchMixin, Analytics
     def size(self, obj: models.ProfitOpportunity) -> str:
         return f"{obj.standardized_size.normalize()}"
 
-    @admin.display(description="retail", ordering="retail_cents")
-    def retail(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.retail_cents, obj.currency)
-
-    @admin.display(description="highest bid", ordering="highest_bid_cents")
-    def bid(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.highest_bid_cents, obj.currency)
-
-    @admin.display(description="lowest ask", ordering="lowest_ask_cents")
-    def ask(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.lowest_ask_cents, obj.currency)
-
-    @admin.display(description="net if sold now", ordering="net_if_sold_now_cents")
-    def net_now(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.net_if_sold_now_cents, obj.currency)
-
-    @admin.display(description="profit", ordering="profit_cents")
-    def profit(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.profit_cents, obj.currency)
-
     @admin.display(description="ROI", ordering="roi_bps")
     def roi(self, obj: models.ProfitOpportunity) -> str:
         return "–" if obj.roi_bps is None else f"{obj.roi_bps / 100:.1f}%"
-
-    @admin.display(description="profit if listed at ask", ordering="profit_if_listed_cents")
-    def profit_if_listed(self, obj: models.ProfitOpportunity) -> str:
-        return format_cents(obj.profit_if_listed_cents, obj.currency)
 
 
 @admin.register(models.BrandPerformance)
@@ -261,31 +260,28 @@ class BrandPerformanceAdmin(AnalyticsViewAdmin):
         "products_count",
         "retail_offers_in_stock",
         "units_in_stock",
-        "stock_cost",
+        money("stock_cost_base_cents", base=True, description="stock at cost"),
         "units_sold",
         "units_sold_90d",
-        "revenue",
-        "profit",
+        money("revenue_base_cents", base=True, description="revenue"),
+        money("profit_base_cents", base=True, description="profit"),
         "avg_days_to_sell",
     ]
     ordering = ["-profit_base_cents"]
 
-    @admin.display(description="stock at cost", ordering="stock_cost_base_cents")
-    def stock_cost(self, obj: models.BrandPerformance) -> str:
-        return format_cents(obj.stock_cost_base_cents, settings.BASE_CURRENCY)
-
-    @admin.display(description="revenue", ordering="revenue_base_cents")
-    def revenue(self, obj: models.BrandPerformance) -> str:
-        return format_cents(obj.revenue_base_cents, settings.BASE_CURRENCY)
-
-    @admin.display(description="profit", ordering="profit_base_cents")
-    def profit(self, obj: models.BrandPerformance) -> str:
-        return format_cents(obj.profit_base_cents, settings.BASE_CURRENCY)
-
 
 @admin.register(models.DailySales)
 class DailySalesAdmin(AnalyticsViewAdmin):
-    list_display = ["day", "platform", "currency", "orders_count", "gross", "fees", "net", "profit"]
+    list_display = [
+        "day",
+        "platform",
+        "currency",
+        "orders_count",
+        money("gross_cents"),
+        money("fees_cents"),
+        money("net_cents"),
+        money("profit_base_cents", base=True, description="profit"),
+    ]
     list_filter = ["currency"]
     date_hierarchy = "day"
     ordering = ["-day"]
@@ -298,22 +294,6 @@ class DailySalesAdmin(AnalyticsViewAdmin):
     def platform(self, obj: models.DailySales) -> str:
         return str(getattr(obj, "platform_name", obj.platform_id))
 
-    @admin.display(description="gross", ordering="gross_cents")
-    def gross(self, obj: models.DailySales) -> str:
-        return format_cents(obj.gross_cents, obj.currency)
-
-    @admin.display(description="fees", ordering="fees_cents")
-    def fees(self, obj: models.DailySales) -> str:
-        return format_cents(obj.fees_cents, obj.currency)
-
-    @admin.display(description="net", ordering="net_cents")
-    def net(self, obj: models.DailySales) -> str:
-        return format_cents(obj.net_cents, obj.currency)
-
-    @admin.display(description="profit", ordering="profit_base_cents")
-    def profit(self, obj: models.DailySales) -> str:
-        return format_cents(obj.profit_base_cents, settings.BASE_CURRENCY)
-
 
 @admin.register(models.InventoryAging)
 class InventoryAgingAdmin(ProductSearchMixin, AnalyticsViewAdmin):
@@ -324,26 +304,14 @@ class InventoryAgingAdmin(ProductSearchMixin, AnalyticsViewAdmin):
         "days_in_stock",
         "age_bucket",
         "is_dead_stock",
-        "locked_capital",
-        "market_bid",
-        "unrealized_profit",
+        money("locked_capital_base_cents", base=True, description="locked capital"),
+        money("market_bid_cents", description="highest bid"),
+        money("unrealized_profit_cents", description="unrealized profit"),
     ]
     list_filter = ["age_bucket", "is_dead_stock", "status", "brand"]
     list_select_related = ["product", "size"]
     search_fields = ["product__name", "product__style_code"]
     ordering = ["-days_in_stock"]
-
-    @admin.display(description="locked capital", ordering="locked_capital_base_cents")
-    def locked_capital(self, obj: models.InventoryAging) -> str:
-        return format_cents(obj.locked_capital_base_cents, settings.BASE_CURRENCY)
-
-    @admin.display(description="highest bid", ordering="market_bid_cents")
-    def market_bid(self, obj: models.InventoryAging) -> str:
-        return format_cents(obj.market_bid_cents, obj.currency)
-
-    @admin.display(description="unrealized profit", ordering="unrealized_profit_cents")
-    def unrealized_profit(self, obj: models.InventoryAging) -> str:
-        return format_cents(obj.unrealized_profit_cents, obj.currency)
 
 
 @admin.register(models.ViewRefresh)

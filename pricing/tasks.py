@@ -7,6 +7,14 @@ from procrastinate.contrib.django import app
 from pricing.analytics import analytics_refresh
 
 
+@app.task(queue="imports")
+def run_import(job: dict[str, object], user_id: str | None = None) -> None:
+    """Run an import confirmed in the admin whose file is too big to run during the request."""
+    from pricing.admin_imports import run_pending_job
+
+    run_pending_job(job, user_id)
+
+
 @app.periodic(cron="*/5 * * * *", periodic_id="every_5_minutes")
 @app.task(queue="analytics", queueing_lock="refresh_analytics")
 def refresh_analytics(timestamp: int | None = None) -> None:

@@ -21,10 +21,15 @@ def _row(alias: str, exclude: tuple[str, ...]) -> str:
     return f"(to_jsonb({alias}){removed})"
 
 
-def audit_triggers(*, exclude: tuple[str, ...] = ()) -> list[pgtrigger.Trigger]:
-    """The three audit triggers of one table; ``exclude`` leaves columns out (password hashes)."""
+def audit_triggers(*, exclude: tuple[str, ...] = (), inserts: bool = True) -> list[pgtrigger.Trigger]:
+    """The audit triggers of one table; ``exclude`` leaves columns out (password hashes).
+
+    ``inserts=False`` for a table whose inserts another trigger already records in full
+    (price_sources: price_history keeps every new price), so a million-row feed import does
+    not write a million audit rows as well.
+    """
     new, old = _row("n", exclude), _row("o", exclude)
-    return [
+    triggers = [
         pgtrigger.Trigger(
             name="audit_insert",
             level=pgtrigger.Statement,
@@ -66,6 +71,7 @@ def audit_triggers(*, exclude: tuple[str, ...] = ()) -> list[pgtrigger.Trigger]:
             """,
         ),
     ]
+    return triggers if inserts else [t for t in triggers if t.name != "audit_insert"]
 
 
 # The audit log is append-only; only the GDPR scrub may rewrite it, and it says so first

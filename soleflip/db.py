@@ -87,6 +87,7 @@ TABLE_SCHEMAS: dict[str, str] = {
     # pricing
     "price_sources": "integration",
     "price_history": "integration",
+    "price_sources_history": "integration",
     "awin_products": "integration",
     "import_runs": "integration",
     "price_rules": "pricing",

@@ -157,6 +157,12 @@ IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
+# Imports from the admin: uploads above the first size are refused (use the command), above
+# the second they run in the background worker after their preview.
+IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
+IMPORT_SYNC_MAX_BYTES = env_int("IMPORT_SYNC_MAX_BYTES", 5 * 1024 * 1024, minimum=0)
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bigger uploads stream to a temporary file, not memory
+
 # GDPR: how long a deletion request waits (to be withdrawn or for open orders), log retention.
 GDPR_DELETION_GRACE_DAYS = env_int("GDPR_DELETION_GRACE_DAYS", 30, minimum=0)
 LOG_RETENTION_MONTHS = env_int("LOG_RETENTION_MONTHS", 12, minimum=1)

@@ -49,3 +49,11 @@ def test_a_missing_item_is_reported_and_fails_the_command(capsys):
     with pytest.raises(SystemExit):
         call_command("db_review", "--only-missing")
     assert "chk_orders_sale_price_positive" in capsys.readouterr().out
+
+
+def test_the_review_scorecard_reports_nothing_missing(capsys):
+    call_command("load_size_charts")
+    call_command("db_review")  # raises SystemExit(1) if any item is missing
+    out = capsys.readouterr().out
+    assert not [line for line in out.splitlines() if re.match(r"^[\d.]+\s+missing\s", line)]
+    assert out.rstrip().endswith("0 missing")
