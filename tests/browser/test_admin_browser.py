@@ -13,9 +13,10 @@ from accounts.models import Role
 from catalog.models import Inventory, Variant
 from pricing.analytics import analytics_refresh
 from soleflip.demo import demo_seed
+from tests.browser.conftest import SKIP_WITHOUT_BROWSER
 from tests.factories import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, SKIP_WITHOUT_BROWSER, pytest.mark.django_db(transaction=True)]
 # The README's screenshots are refreshed on request only, so a test run leaves the tree clean.
 SCREENSHOTS = (
     Path(__file__).resolve().parents[2] / "docs" / "screenshots"
