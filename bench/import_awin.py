@@ -13,9 +13,10 @@ printed is the import's own:
 * the file with 10% of the prices changed;
 * a bare ``COPY ... FROM STDIN (FORMAT csv)`` of the same file into a table of text columns,
   the floor any import of this file stands on;
-* the price-history trigger overhead: the guarded price upsert of a 10%-changed re-import,
-  with the ``price_sources`` triggers enabled and disabled (``ALTER TABLE ... DISABLE
-  TRIGGER USER`` inside a transaction that is rolled back), and the whole import likewise.
+* the trigger overhead on a 10%-changed re-import (dry runs): the guarded price upsert and
+  the whole import with the ``price_sources`` triggers enabled, with the two price-history
+  triggers disabled (the audit triggers kept), and with all of them disabled (``ALTER TABLE
+  ... DISABLE TRIGGER USER``), each inside a transaction that is rolled back.
 
 Between imports it runs VACUUM ANALYZE on the tables an import writes, as autovacuum does
 between two days' imports (see ``vacuum``).
@@ -188,7 +189,12 @@ def _django() -> None:
     django.setup()
 
 
-def run_import(path: Path, *, dry_run: bool, triggers: bool) -> dict[str, Any]:
+# Which price_sources triggers a measured import runs with: all of them; all but the two
+# price-history ones (the audit triggers stay); none (``DISABLE TRIGGER USER``).
+TRIGGERS = ("all", "no_history", "none")
+
+
+def run_import(path: Path, *, dry_run: bool, triggers: str = "all") -> dict[str, Any]:
     """Import one file (in this child process) and return its figures as a dict."""
     _django()
     from django.db import connection, transaction
@@ -201,12 +207,20 @@ def run_import(path: Path, *, dry_run: bool, triggers: bool) -> dict[str, Any]:
     result: dict[str, Any] = {}
     started = time.monotonic()
     try:
-        # The trigger comparison runs inside one transaction that is rolled back, so the
-        # disabled triggers are never seen by anyone else (and nothing stays written).
+        # Trigger comparisons run inside one transaction that is rolled back, so the disabled
+        # triggers are never seen by anyone else (and nothing stays written).
         with transaction.atomic():
-            if not triggers:
-                with connection.cursor() as cursor:
+            with connection.cursor() as cursor:
+                if triggers == "none":
                     cursor.execute("ALTER TABLE integration.price_sources DISABLE TRIGGER USER")
+                elif triggers == "no_history":
+                    cursor.execute(
+                        "SELECT tgname FROM pg_trigger WHERE tgrelid = 'integration.price_sources'::regclass"
+                        " AND tgname LIKE 'pgtrigger_price_history_%'"
+                    )
+                    for (name,) in cursor.fetchall():
+                        cursor.execute(f'ALTER TABLE integration.price_sources DISABLE TRIGGER "{name}"')
+            started = time.monotonic()
             run = awin_feed_import(path=path, dry_run=dry_run)
             elapsed = time.monotonic() - started
             result = {
@@ -216,7 +230,7 @@ def run_import(path: Path, *, dry_run: bool, triggers: bool) -> dict[str, Any]:
                 "message": run.message,
                 "phases_ms": run.options.get("phases_ms", {}),
             }
-            if not triggers:
+            if triggers != "all":
                 raise _Rollback
     except _Rollback:
         pass
@@ -321,7 +335,7 @@ def main() -> None:
         return
     if args.import_:
         path, dry_run, triggers = args.import_
-        print(json.dumps(run_import(Path(path), dry_run=dry_run == "1", triggers=triggers == "1")))
+        print(json.dumps(run_import(Path(path), dry_run=dry_run == "1", triggers=triggers)))
         return
     if args.bare_copy:
         print(json.dumps({"seconds": bare_copy(args.bare_copy), "peak_rss_mib": peak_rss_mib()}))
@@ -347,28 +361,31 @@ def main() -> None:
             floor = child("--bare-copy", str(base))["seconds"]
             print(f"{rows:,} rows ({size_mb:,.0f} MB):")
             print(line("bare COPY of the file", rows, floor, None, floor))
-            first = child("--import", str(base), "0", "1")
+            first = child("--import", str(base), "0", "all")
             print(line("first import (all new)", rows, first["seconds"], first["peak_rss_mib"], floor))
             vacuum(url)
-            again = child("--import", str(base), "0", "1")
+            again = child("--import", str(base), "0", "all")
             print(line("same file again (all unchanged)", rows, again["seconds"], again["peak_rss_mib"], floor))
             vacuum(url)
-            on, off = [], []
+            runs: dict[str, list[dict[str, Any]]] = {variant: [] for variant in TRIGGERS}
             for _ in range(args.repeat):
-                on.append(child("--import", str(changed), "1", "1"))
-                off.append(child("--import", str(changed), "1", "0"))
-            upsert_on = _median([r["phases_ms"].get("prices", 0) for r in on])
-            upsert_off = _median([r["phases_ms"].get("prices", 0) for r in off])
-            total_on, total_off = _median([r["seconds"] for r in on]), _median([r["seconds"] for r in off])
+                for variant in TRIGGERS:
+                    runs[variant].append(child("--import", str(changed), "1", variant))
+            upsert = {v: _median([r["phases_ms"].get("prices", 0) for r in runs[v]]) for v in TRIGGERS}
+            total = {v: _median([r["seconds"] for r in runs[v]]) for v in TRIGGERS}
             vacuum(url)
-            final = child("--import", str(changed), "0", "1")
+            final = child("--import", str(changed), "0", "all")
             print(line("10% of prices changed", rows, final["seconds"], final["peak_rss_mib"], floor))
-            print(
-                f"  price-history triggers on the 10% re-import: guarded upsert {upsert_on:,.0f} ms with, "
-                f"{upsert_off:,.0f} ms without = {upsert_on / max(upsert_off, 1):.2f}x; "
-                f"whole import {total_on:.1f} s vs {total_off:.1f} s = {total_on / total_off:.2f}x "
-                f"(medians of {args.repeat}, dry runs)"
-            )
+            for label, without in (
+                ("price-history triggers (audit kept)", "no_history"),
+                ("all price_sources triggers (history + audit; DISABLE TRIGGER USER)", "none"),
+            ):
+                print(
+                    f"  {label} on the 10% re-import: guarded upsert {upsert['all']:,.0f} ms with, "
+                    f"{upsert[without]:,.0f} ms without = {upsert['all'] / max(upsert[without], 1):.2f}x; "
+                    f"whole import {total['all']:.1f} s vs {total[without]:.1f} s = "
+                    f"{total['all'] / total[without]:.2f}x (medians of {args.repeat} dry runs)"
+                )
             for label, result in (("first", first), ("again", again), ("changed", final)):
                 phases = ", ".join(f"{k} {v / 1000:.1f}" for k, v in sorted(result["phases_ms"].items()))
                 print(f"    {label}: {phases} (database seconds per step)")
