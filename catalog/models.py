@@ -363,6 +363,8 @@ class Product(AuthoredModel):
             # trigram index on UPPER(col) serves (a plain gin_trgm_ops on col is not used).
             GinIndex(OpClass(Upper("name"), name="gin_trgm_ops"), name="idx_products_name_trgm"),
             GinIndex(OpClass(Upper("style_code"), name="gin_trgm_ops"), name="idx_products_style_code_trgm"),
+            # The product list's date hierarchy: first and last release date, the years.
+            models.Index(fields=["release_date"], name="idx_products_release_date"),
         ]
         constraints = [
             # One product per brand and style code; products without a code are not limited.
@@ -538,6 +540,10 @@ class Variant(AuthoredModel):
         db_table = "variants"
         triggers = audit_triggers()
         ordering = ["product", "size"]
+        indexes = [
+            # Exact search by SKU on the variant screen (soleflip.admin.ProductSearchMixin).
+            models.Index(fields=["sku"], name="idx_variants_sku"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["product", "size"], name="uq_variants_product_size"),
             # Product lookup by EAN goes through the variant (review 3.2's idx_products_ean).
@@ -627,6 +633,8 @@ class Inventory(AuthoredModel):
             models.Index(fields=["product", "size", "status"], name="idx_inventory_product_size_status"),
             # The inventory list, newest purchases first.
             models.Index(fields=["-purchased_at"], name="idx_inventory_purchased_at"),
+            # Exact search by the supplier's order number (soleflip.admin.ProductSearchMixin).
+            models.Index(fields=["external_order_ref"], name="idx_inventory_external_order_ref"),
             # The status filter on the inventory screen and dashboard (partial: open stock only).
             models.Index(
                 fields=["status", "-purchased_at"],

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
-from catalog.models import Brand, Category, Product, Size, Supplier, Variant
+from catalog.models import Brand, Category, InventoryStatus, Product, Size, Supplier, Variant
 from soleflip.audit import audit_triggers
 from soleflip.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
 from soleflip.money import format_cents
@@ -92,6 +92,8 @@ class PriceSource(AuthoredModel):
             ),
             # Resale side of the profit query: prices per product and size by type.
             models.Index(fields=["product", "size", "price_type"], name="idx_price_sources_product_size_type"),
+            # Exact search by the source's product id (an Awin aw_product_id, a StockX id).
+            models.Index(fields=["source_product_id"], name="idx_price_sources_source_product"),
         ]
         constraints = [
             # One row per product, size, source, source product and price type. NULLS NOT
@@ -518,6 +520,9 @@ class DailySales(AnalyticsView):
         return f"{self.day} {self.currency}"
 
 
+AGE_BUCKETS = [("0-30", "0-30 days"), ("31-60", "31-60 days"), ("61-90", "61-90 days"), ("90+", "over 90 days")]
+
+
 class InventoryAging(AnalyticsView):
     """An open inventory item's age, locked capital and market value."""
 
@@ -527,10 +532,11 @@ class InventoryAging(AnalyticsView):
     product = models.ForeignKey(Product, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     brand = models.ForeignKey(Brand, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
     size = models.ForeignKey(Size, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    status = models.CharField(max_length=20)
+    # Fixed choices: the list filters offer them without a DISTINCT over the whole view.
+    status = models.CharField(max_length=20, choices=InventoryStatus.choices)
     purchased_at = models.DateTimeField(null=True)
     days_in_stock = models.IntegerField()
-    age_bucket = models.CharField(max_length=5)
+    age_bucket = models.CharField(max_length=5, choices=AGE_BUCKETS)
     is_dead_stock = models.BooleanField()
     quantity = models.IntegerField()
     purchase_price_cents = models.IntegerField(null=True)

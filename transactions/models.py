@@ -176,6 +176,10 @@ class Listing(AuthoredModel):
         indexes = [
             # The listing screen by status, newest first.
             models.Index(fields=["status", "-listed_at"], name="idx_listings_status_listed"),
+            # The listing screen's order, newest first (the admin adds the id as tie-breaker).
+            models.Index(fields=["-listed_at", "-id"], name="idx_listings_listed_at"),
+            # Exact search by the platform's listing id, whatever the platform.
+            models.Index(fields=["external_listing_id"], name="idx_listings_external_id"),
             # Active listings per platform (listing screen filter, sync jobs).
             models.Index(
                 fields=["platform", "-listed_at"],
@@ -294,7 +298,11 @@ class Order(AuthoredModel):
         indexes = [
             # Dashboard: sales per platform, newest first (review 3.2).
             models.Index(fields=["platform", "-sold_at"], name="idx_orders_platform_sold_at"),
-            models.Index(fields=["-sold_at"], name="idx_orders_sold_at"),
+            # The order screen's order (newest first, then id, as the admin adds): reports
+            # with dates only give thousands of orders the same sold_at.
+            models.Index(fields=["-sold_at", "-id"], name="idx_orders_sold_at"),
+            # Exact search by order number, whatever the platform.
+            models.Index(fields=["external_order_number"], name="idx_orders_external_number"),
         ]
         constraints = [
             # An order number imported twice is the same order.
