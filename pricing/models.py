@@ -304,9 +304,11 @@ class AwinProduct(TimestampedModel):
             # Matching in-stock feed rows to variants by EAN (review 3.2).
             models.Index(fields=["ean", "in_stock"], name="idx_awin_ean_in_stock", condition=models.Q(in_stock=True)),
             # A re-import's first read: the fingerprints of a merchant's matched rows, in order,
-            # from the index alone (0.1 s for a million rows; the 2 GB table takes 1.4 s).
+            # with their ids, from the index alone (0.25 s to scan a million; the 2 GB table
+            # takes 1.4 s).
             models.Index(
                 fields=["merchant_id", "raw_fingerprint"],
+                include=["aw_product_id"],
                 name="idx_awin_products_fingerprints",
                 condition=models.Q(matched_variant__isnull=False, raw_fingerprint__isnull=False),
             ),

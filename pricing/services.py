@@ -54,6 +54,8 @@ PASS_ROWS = 50_000
 MIN_PASS_ROWS = 5_000
 # Rows the reader thread hands over at a time (also how often progress is reported).
 BATCH_ROWS = 10_000
+# Staged rows the reader may have waiting for the database (see _ReaderThread).
+QUEUE_BYTES = 50 << 20
 # The stored run keeps every rejected row up to pricing.imports.MAX_STORED_ERRORS; the
 # reader itself never gives up on a file for having many bad rows.
 _UNLIMITED_ERRORS = 1 << 62
@@ -153,10 +155,13 @@ class _Cancelled(Exception):
 
 
 class _ReaderThread(threading.Thread):
-    """Read, validate and format the rows in the background; hand batches over a small queue.
+    """Read, validate and format the rows in the background; hand batches over a bounded queue.
 
-    The queue holds two batches (about 25 MB each at most), so a fast reader never runs far
-    ahead of the database and memory stays flat whatever the file size.
+    The queue holds at most QUEUE_BYTES of staged rows (and always one batch, about 25 MB
+    at most), so memory stays flat whatever the file size. It is bounded by bytes, not by
+    batches: while the database works on a pass, the reader goes on through unchanged rows,
+    whose batches carry nothing (with two batches at most, reading and writing took turns:
+    a 10%-changed million-row feed took 38-45 s instead of 31 s).
     """
 
     def __init__(
@@ -167,8 +172,11 @@ class _ReaderThread(threading.Thread):
         self.reader = reader
         self.handle = handle
         self.stop_writing_on_error = stop_writing_on_error
-        self.out: queue.Queue[_Batch | _Finished | _Crashed] = queue.Queue(maxsize=2)
+        self.out: queue.Queue[_Batch | _Finished | _Crashed] = queue.Queue()
         self.cancelled = threading.Event()
+        self._room = threading.Condition()
+        self._queued_bytes = 0
+        self.batch, self.lines = _Batch(), list[str]()
 
     def run(self) -> None:
         try:
@@ -184,28 +192,38 @@ class _ReaderThread(threading.Thread):
         table, reader = self.table, self.reader
         read, raw_json = reader.read, reader.raw_json
         writing = True
-        rows = since = 0
-        batch, lines = _Batch(), []
+        parsed = since = 0
+        skip = reader.skip_unchanged_line
+
+        def skip_unchanged(text: str) -> bool:
+            # Rows recognized unparsed still move the progress on, a batch every BATCH_ROWS.
+            if not skip(text):
+                return False
+            if table.lines_skipped % BATCH_ROWS == BATCH_ROWS - 1:
+                self._hand_over(parsed + table.lines_skipped + 1)
+            return True
+
+        table.skip_lines(skip_unchanged if reader.snapshot is not None else None)
         for row in table:
-            rows += 1
+            parsed += 1
             since += 1
             if table.errors:  # rows the pre-parser refused (wrong field count) before this one
-                rows += self._take_parser_errors(batch)
+                parsed += self._take_parser_errors(self.batch)
             result = read(row)
             if isinstance(result, AwinRow):
                 if writing:
-                    batch.merchants.add(result.merchant_id)
-                    lines.append(_staging_line(result, raw_json(row)))
+                    self.batch.merchants.add(result.merchant_id)
+                    self.lines.append(_staging_line(result, raw_json(row)))
             elif result is not None:
-                batch.errors.extend(result)
-                batch.bad_rows += 1
+                self.batch.errors.extend(result)
+                self.batch.bad_rows += 1
                 # All or nothing: once a row is bad nothing will be written, so stop staging.
                 writing = writing and not self.stop_writing_on_error
             if since == BATCH_ROWS:
-                self._hand_over(batch, lines, rows)
-                batch, lines, since = _Batch(), [], 0
-        rows += self._take_parser_errors(batch)
-        self._hand_over(batch, lines, rows)
+                self._hand_over(parsed + table.lines_skipped)
+                since = 0
+        parsed += self._take_parser_errors(self.batch)
+        self._hand_over(parsed + table.lines_skipped)
 
     def _take_parser_errors(self, batch: _Batch) -> int:
         errors = self.table.errors
@@ -216,7 +234,10 @@ class _ReaderThread(threading.Thread):
             errors.clear()  # the run keeps them; the pre-parser's own limit must never stop the file
         return count
 
-    def _hand_over(self, batch: _Batch, lines: list[str], rows: int) -> None:
+    def _hand_over(self, rows: int) -> None:
+        """Hand the batch read so far over to the importing thread (``rows``: all read, skipped ones too)."""
+        batch, lines = self.batch, self.lines
+        self.batch, self.lines = _Batch(), []
         batch.data = "".join(lines).encode()
         batch.lines = len(lines)
         batch.sizes = self.reader.sizes.take_new()
@@ -226,24 +247,34 @@ class _ReaderThread(threading.Thread):
         self._put(batch)
 
     def _put(self, item: _Batch | _Finished | _Crashed) -> None:
-        while True:
+        size = _queued_size(item)
+        with self._room:
+            while self._queued_bytes and self._queued_bytes + size > QUEUE_BYTES:
+                if self.cancelled.is_set():
+                    raise _Cancelled
+                self._room.wait(timeout=0.2)
             if self.cancelled.is_set():
                 raise _Cancelled
-            try:
-                self.out.put(item, timeout=0.2)
-            except queue.Full:
-                continue
-            return
+            self._queued_bytes += size
+        self.out.put(item)
 
     def batches(self) -> Iterator[_Batch]:
         """Yield the batches in order; re-raise what went wrong in the thread."""
         while True:
             item = self.out.get()
+            with self._room:
+                self._queued_bytes -= _queued_size(item)
+                self._room.notify_all()
             if isinstance(item, _Finished):
                 return
             if isinstance(item, _Crashed):
                 raise item.error
             yield item
+
+
+def _queued_size(item: _Batch | _Finished | _Crashed) -> int:
+    """What a handed-over item weighs in the queue: its staged text and its errors."""
+    return len(item.data) + 200 * len(item.errors) if isinstance(item, _Batch) else 0
 
 
 # --- the staging table -------------------------------------------------------------------
@@ -600,11 +631,17 @@ ON CONFLICT (line) DO UPDATE SET created = awin_outcome.created OR EXCLUDED.crea
 _OUTCOME = "SELECT count(*) FILTER (WHERE created), count(*) FILTER (WHERE NOT created) FROM awin_outcome"
 _CLEAR_PASS = "TRUNCATE awin_stage, awin_match, awin_todo, awin_outcome"
 
-# The fingerprints of the rows a re-import may skip (imported, matched), in order, read from
-# idx_awin_products_fingerprints alone and packed into one bytea of big-endian int64s: a
-# million come over in 0.1 s, where a row each took 0.7 s.
+# The fingerprints of the rows a re-import may skip (imported, matched), in order, each with
+# its aw_product_id when that is a plain number as numeric_id() reads it (else 0), read from
+# the covering index idx_awin_products_fingerprints alone and packed into one bytea of
+# big-endian int64 pairs: a million come over in about 1 s (0.25 s of it the index scan;
+# a regular expression for "plain number" made it 2.2 s).
 _SNAPSHOT = """
-SELECT string_agg(int8send(raw_fingerprint), ''::bytea ORDER BY raw_fingerprint)
+SELECT string_agg(
+    int8send(raw_fingerprint)
+    || int8send(CASE WHEN aw_product_id <> '' AND length(aw_product_id) <= 18 AND aw_product_id NOT LIKE '0%%'
+                      AND ltrim(aw_product_id, '0123456789') = '' THEN aw_product_id::bigint ELSE 0 END),
+    ''::bytea ORDER BY raw_fingerprint)
 FROM integration.awin_products
 WHERE merchant_id = %s AND matched_variant_id IS NOT NULL AND raw_fingerprint IS NOT NULL
 """
@@ -658,15 +695,15 @@ class _Stage:
     def snapshot(self, merchant: str) -> Snapshot:
         """Load what the last imports stored for a (locked) merchant, for skipping unchanged rows."""
         started = time.monotonic()
-        fingerprints = array("q")
+        pairs = array("q")
         with connection.cursor() as cursor:
             cursor.execute(_SNAPSHOT, [merchant])
             packed = cursor.fetchone()[0]
         if packed:
-            fingerprints.frombytes(bytes(packed))
+            pairs.frombytes(bytes(packed))
             if sys.byteorder == "little":
-                fingerprints.byteswap()
-        snapshot = Snapshot.from_sorted(merchant, fingerprints)
+                pairs.byteswap()
+        snapshot = Snapshot.from_sorted(merchant, pairs[0::2], pairs[1::2])
         self.totals.phases["snapshot"] += time.monotonic() - started
         return snapshot
 

@@ -2,9 +2,11 @@
 
 It unwraps gzip and zip (by magic bytes), decodes UTF-8 (with or without BOM) or cp1252, sniffs
 the delimiter, and yields each row as a dict keyed by the normalized header together with the
-physical line where the row starts. It never pads or drops fields: a row whose field count
-differs from the header's is an error naming the file and line. Everything streams with
-bounded memory, so a 1 GB feed costs what a 1 MB one does.
+physical line where the row starts and its text as written. It never pads or drops fields:
+a row whose field count differs from the header's is an error naming the file and line.
+Everything streams with bounded memory, so a 1 GB feed costs what a 1 MB one does. An
+importer that recognizes rows it read before can have their lines passed over unparsed
+(``TabularReader.skip_lines``) without changing any line number.
 
 It also holds the value parsers the importers share (money, dates, booleans, integers), the
 header checks, and formula escaping for spreadsheet exports. django-import-export's own CSV
@@ -436,16 +438,75 @@ def _physical_lines(decoder: _Decoder, name: str) -> Iterator[list[str]]:
 
 
 class Row(dict[str, str]):
-    """One data row: normalized header name -> raw cell text, plus ``line``, where the row starts in the file."""
+    """One data row: normalized header name -> raw cell text, plus ``line``, where the row starts in the file.
 
-    __slots__ = ("line",)
+    ``text`` is the record as written (decoded, its physical lines joined, without the final
+    line ending): what a fingerprint of "this row exactly as before" is taken over.
+    """
 
-    def __init__(self, line: int, items: Iterable[tuple[str, str]] = ()) -> None:
+    __slots__ = ("line", "text")
+
+    def __init__(self, line: int, items: Iterable[tuple[str, str]] = (), text: str = "") -> None:
         super().__init__(items)
         self.line = line
+        self.text = text
 
     def __repr__(self) -> str:
         return f"Row(line={self.line}, {dict.__repr__(self)})"
+
+
+def _without_line_ending(text: str) -> str:
+    if text.endswith("\r\n"):
+        return text[:-2]
+    if text.endswith(("\n", "\r")):
+        return text[:-1]
+    return text
+
+
+class _LineFeed:
+    """The physical lines handed to the csv module, numbered, grouped by record, some skipped.
+
+    The csv module reads exactly the lines of one record per ``next`` (it never reads ahead),
+    so the lines fed since the last ``take`` are the record just read: its first line number
+    and its text come from here, exact whatever the quoting. Between two records a line that
+    ``skip`` recognizes is passed over unparsed (see ``TabularReader.skip_lines``); a line
+    recognized there is the text of a record read before, so it is a whole record as well.
+    """
+
+    def __init__(self, lines: Iterator[str]) -> None:
+        self._lines = lines
+        self.number = 0  # physical lines taken from the file so far
+        self.skipped = 0
+        self.skip: Callable[[str], bool] | None = None
+        self._start = 1
+        self._pending: list[str] = []
+
+    def __iter__(self) -> _LineFeed:
+        return self
+
+    def __next__(self) -> str:
+        skip = self.skip
+        for line in self._lines:
+            self.number += 1
+            if not self._pending:
+                if skip is not None and skip(_without_line_ending(line)):
+                    self.skipped += 1
+                    continue
+                self._start = self.number
+            self._pending.append(line)
+            return line
+        raise StopIteration
+
+    @property
+    def record_start(self) -> int:
+        """The line the record being read starts on (the next line when none is pending)."""
+        return self._start if self._pending else self.number + 1
+
+    def take(self) -> tuple[int, str]:
+        """Return the first line number and the text of the record just read, and start the next one."""
+        start, lines = self._start, self._pending
+        self._pending = []
+        return start, _without_line_ending(lines[0] if len(lines) == 1 else "".join(lines))
 
 
 def normalize_header(name: str) -> str:
@@ -558,12 +619,13 @@ class TabularReader:
                 if len(sample) >= SNIFF_LINES or size >= SNIFF_CHARS:
                     break
             self.delimiter = delimiter or _sniff(sample, self.name)
-            self._csv = _csv_reader(itertools.chain(sample, lines), self.delimiter)
+            self._feed = _LineFeed(itertools.chain(sample, lines))
+            self._csv = _csv_reader(self._feed, self.delimiter)
             self._records = self._read_records()
             first = next(self._records, None)
             if first is None:
                 raise FileRejected(self.name, "the file is empty: no header line")
-            self.header_line, raw = first
+            self.header_line, raw, _ = first
             self.raw_header = tuple(raw)
             self.header = tuple(normalize_header(column) for column in raw)
             duplicates = check_header(self.header, (), file=self.name, line=self.header_line)
@@ -636,16 +698,31 @@ class TabularReader:
                 self.name, f"more than {self._max_errors} bad rows; stopped reading at line {error.line}", self.errors
             )
 
-    def _read_records(self) -> Iterator[tuple[int, list[str]]]:
-        """Yield (start line, fields) for each non-blank record; quoting errors reject the file."""
-        reader = self._csv
+    def skip_lines(self, skip: Callable[[str], bool] | None) -> None:
+        """Pass over, unparsed, each data line for which ``skip(text)`` is true; ``lines_skipped`` counts them.
+
+        ``skip`` gets a physical line without its ending, between two records, and must be
+        true only for the ``text`` of a row read before (a fingerprint of unchanged rows):
+        such a line is then a whole record, and skipping it leaves every later row's line
+        number and every error's exactly as without skipping. Rows skipped this way are not
+        counted in ``rows_read``.
+        """
+        self._feed.skip = skip
+
+    @property
+    def lines_skipped(self) -> int:
+        return self._feed.skipped
+
+    def _read_records(self) -> Iterator[tuple[int, list[str], str]]:
+        """Yield (start line, fields, text) for each non-blank record; quoting errors reject the file."""
+        reader, feed = self._csv, self._feed
         while True:
-            start = reader.line_num + 1
             try:
                 fields = next(reader)
             except StopIteration:
                 return
             except csv.Error as exc:
+                start = feed.record_start
                 text = str(exc)
                 if "unexpected end of data" in text:
                     message = "a quoted field opened in this row is never closed (truncated file or a stray quote)"
@@ -656,22 +733,23 @@ class TabularReader:
                     )
                 elif "expected after" in text:
                     message = (
-                        f"text follows a closing quote on line {reader.line_num}; "
+                        f"text follows a closing quote on line {feed.number}; "
                         'a quote inside a quoted field must be doubled ("")'
                     )
                 else:
                     message = text
                 error = RowError(self.name, start, None, message)
                 raise FileRejected(self.name, f"line {start}: {message}", [*self.errors, error]) from None
+            start, text = feed.take()
             if fields and (len(fields) > 1 or fields[0].strip()):
-                yield start, fields
+                yield start, fields, text
 
     def _read_rows(self) -> Iterator[Row]:
         header = self.header
         expected = len(header)
         named = [(index, column) for index, column in enumerate(header) if column]
         unnamed = [index for index, column in enumerate(header) if not column]
-        for line, fields in self._records:
+        for line, fields, text in self._records:
             got = len(fields)
             if got != expected:
                 hint = (
@@ -690,9 +768,9 @@ class TabularReader:
                     message = f"column {stray + 1} has no header name but holds {fields[stray]!r}"
                     self._reject(RowError(self.name, line, None, message))
                     continue
-                row = Row(line, [(column, fields[index]) for index, column in named])
+                row = Row(line, [(column, fields[index]) for index, column in named], text)
             else:
-                row = Row(line, zip(header, fields, strict=True))
+                row = Row(line, zip(header, fields, strict=True), text)
             self.rows_read += 1
             yield row
 

@@ -39,6 +39,10 @@ def tuned_settings(
         "max_worker_processes": str(max(8, cores)),
         "wal_buffers": "16MB",
         "checkpoint_completion_target": "0.9",
+        # A million-row feed import writes gigabytes of WAL; at the default 1 GB it forced
+        # checkpoints mid-import, each followed by full-page images of every page touched.
+        "max_wal_size": "4GB",
+        "checkpoint_timeout": "15min",
         "random_page_cost": "1.1",
         "effective_io_concurrency": "200",
         "log_min_duration_statement": "1000",

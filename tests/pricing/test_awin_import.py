@@ -447,3 +447,77 @@ def test_the_import_is_recorded_as_the_acting_users(feed):
     run = awin_feed_import(path=feed([feed_row(0)]), user=user)
     assert run.user == user
     assert (AwinProduct.objects.get().import_run, Variant.objects.get().created_by) == (run, user)
+
+
+@pytest.fixture
+def parsed_lines(monkeypatch) -> list[int]:
+    """The lines the pre-parser splits into cells from now on (a Row is built for each)."""
+    from soleflip import tabular
+
+    lines: list[int] = []
+    real_row = tabular.Row
+
+    def counting_row(line: int, items=(), text: str = "") -> tabular.Row:
+        lines.append(line)
+        return real_row(line, items, text)
+
+    monkeypatch.setattr(tabular, "Row", counting_row)
+    return lines
+
+
+def test_unchanged_lines_of_a_re_import_are_recognized_without_parsing(feed, parsed_lines):
+    awin_feed_import(path=feed([feed_row(n) for n in range(4)]))
+    parsed_lines.clear()
+    rows = [feed_row(0), feed_row(1, search_price="99.00"), feed_row(2), feed_row(3)]
+    run = awin_feed_import(path=feed(rows, name="next.csv"))
+    assert counts(run) == (4, 0, 1, 3, 0, 0)
+    # Split into cells: the first row (read to learn the feed's merchant) and the changed one.
+    assert parsed_lines == [2, 3]
+
+
+def test_a_repeated_unchanged_line_is_still_a_duplicate_naming_its_line(feed):
+    awin_feed_import(path=feed([feed_row(0), feed_row(1)]))
+    run = awin_feed_import(path=feed([feed_row(0), feed_row(1), feed_row(0)], name="twice.csv"))
+    assert run.status == "failed"
+    assert [(e["line"], e["column"]) for e in run.errors] == [(4, "aw_product_id")]
+    assert "appears on an earlier line" in run.errors[0]["message"]
+
+
+def test_a_changed_row_repeating_an_unchanged_rows_id_is_a_duplicate(feed):
+    awin_feed_import(path=feed([feed_row(0), feed_row(1)]))
+    run = awin_feed_import(path=feed([feed_row(0), feed_row(1), feed_row(0, search_price="1.00")], name="b.csv"))
+    assert run.status == "failed"
+    assert [(e["line"], e["column"]) for e in run.errors] == [(4, "aw_product_id")]
+
+
+def test_a_bad_row_after_unchanged_ones_is_reported_at_its_own_line(feed):
+    awin_feed_import(path=feed([feed_row(n) for n in range(3)]))
+    run = awin_feed_import(
+        path=feed([feed_row(0), feed_row(1), feed_row(2), feed_row(3, currency="EURO")], name="c.csv")
+    )
+    assert run.status == "failed"
+    assert [(e["line"], e["column"]) for e in run.errors] == [(5, "currency")]
+
+
+def test_progress_moves_while_unchanged_lines_are_skipped(feed, monkeypatch):
+    from pricing import services
+
+    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    rows = [feed_row(n) for n in range(7)]
+    awin_feed_import(path=feed(rows))
+    seen: list[ImportProgress] = []
+    run = awin_feed_import(path=feed(rows, name="again.csv"), progress=seen.append)
+    assert counts(run) == (7, 0, 0, 7, 0, 0)
+    reading = [progress.rows for progress in seen if progress.phase == "reading"]
+    assert reading == sorted(reading) and reading[0] < 7 and reading[-1] == 7
+
+
+def test_rows_whose_id_is_not_a_plain_number_are_parsed_and_still_found_unchanged(feed, parsed_lines):
+    rows = [feed_row(0), feed_row(1, aw_product_id="0041000000001"), feed_row(2, aw_product_id="AW-2"), feed_row(3)]
+    awin_feed_import(path=feed(rows))
+    parsed_lines.clear()
+    run = awin_feed_import(path=feed(rows, name="again.csv"))
+    assert counts(run) == (4, 0, 0, 4, 0, 0)
+    # The database's "plain number" is numeric_id's: "0041..." and "AW-2" stay text, so their
+    # lines are parsed (and found unchanged by their fingerprint); line 5 is skipped unparsed.
+    assert parsed_lines == [2, 3, 4]

@@ -1025,3 +1025,41 @@ def test_numbers_stay_numbers_only_in_numeric_columns():
 def test_values_that_are_not_text_pass_through():
     assert escape_formula(-12) == -12
     assert escape_formula(None) is None
+
+
+# --------------------------------------------------------------------------- skipping known lines
+
+
+def test_a_row_keeps_its_text_as_written_without_the_line_ending(tmp_path):
+    data = 'id,name\r\n1,"Air Max ""90"""\r\n2,"two\r\nlines"\r\n3,last'
+    _, rows = read_all(write(tmp_path, "t.csv", data))
+    assert [row.text for row in rows] == ['1,"Air Max ""90"""', '2,"two\r\nlines"', "3,last"]
+    assert [row.line for row in rows] == [2, 3, 5]
+
+
+def test_skipped_lines_leave_every_later_line_number_and_error_where_it_was(tmp_path):
+    data = 'id,name\n1,a\n2,b\n\n3,"multi\nline"\n1,a\n4\n5,e\n'
+    path = write(tmp_path, "t.csv", data)
+    seen: list[str] = []
+
+    def known(text: str) -> bool:
+        seen.append(text)
+        return text in {"1,a", "2,b"}
+
+    with open_table(path, on_error="collect") as table:
+        table.skip_lines(known)
+        rows = list(table)
+    assert [(row.line, row["id"]) for row in rows] == [(5, "3"), (9, "5")]
+    assert [(error.line, "expected 2 fields" in error.message) for error in table.errors] == [(8, True)]
+    assert table.lines_skipped == 3 and table.rows_read == 2
+    # Asked only between records: never about the second line of the quoted field.
+    assert 'line"' not in seen and "" in seen
+
+
+def test_a_quote_error_after_skipped_lines_names_its_own_line(tmp_path):
+    path = write(tmp_path, "t.csv", 'id,name\n1,a\n1,a\n2,"open\n')
+    with open_table(path) as table:
+        table.skip_lines(lambda text: text == "1,a")
+        with pytest.raises(FileRejected) as caught:
+            list(table)
+    assert caught.value.errors[-1].line == 4 and "never closed" in caught.value.message
