@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import ApiKey, AuditLog, User
 from catalog.models import SupplierAccount
+from pricing.models import PriceHistory
 from soleflip.partitions import Month
 
 ANONYMIZED_DOMAIN = "anonymized.local"
@@ -238,6 +239,8 @@ def user_export(*, user: User) -> dict[str, Any]:
             ["changed_at", "table_name", "operation", "old_values", "new_values"],
         ),
         "changes_made_by_them": AuditLog.objects.filter(changed_by=user.pk).count(),
+        # Price and stock changes are in price history, not the audit log (docs/adr/0011).
+        "price_changes_made_by_them": PriceHistory.objects.filter(changed_by=user.pk).count(),
         "admin_log": rows(
             LogEntry.objects.filter(user_id=user.pk).order_by("action_time"),
             ["action_time", "content_type__model", "object_repr", "change_message"],

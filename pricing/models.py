@@ -13,7 +13,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Brand, Category, InventoryStatus, Product, Size, Supplier, Variant
-from soleflip.audit import audit_triggers
+from soleflip.audit import ACTOR, audit_triggers
 from soleflip.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
 from soleflip.money import format_cents
 
@@ -43,8 +43,13 @@ class PriceType(models.TextChoices):
 
 _HISTORY_COLUMNS = (
     "recorded_at, price_source_id, product_id, size_id, source_type, price_type,"
-    " old_price_cents, new_price_cents, currency, in_stock, stock_quantity"
+    " old_price_cents, new_price_cents, currency, in_stock, stock_quantity, changed_by"
 )
+# The price source columns whose every change price_history records, and the columns that
+# move with such a change without saying anything of their own: when it changed (the row's
+# updated_at, the source's last_updated) and who changed it (price_history.changed_by).
+PRICE_TRACKED = ("price_cents", "currency", "in_stock", "stock_quantity")
+_BOOKKEEPING = ("updated_at", "updated_by_id", "last_updated")
 
 
 class PriceSource(AuthoredModel):
@@ -85,8 +90,11 @@ class PriceSource(AuthoredModel):
         db_table = "price_sources"
         indexes = [
             # Profit query: cheapest in-stock retail price per product and size (review 3.1).
+            # Without the review's price_cents column: no index holds the price, so a price
+            # change is a HOT update (no index writes) on the free space fillfactor 85 leaves
+            # in each page (migration 0013, docs/adr/0012).
             models.Index(
-                fields=["product", "size", "price_cents"],
+                fields=["product", "size"],
                 name="idx_price_sources_retail_active",
                 condition=models.Q(price_type="retail", in_stock=True),
             ),
@@ -118,7 +126,9 @@ class PriceSource(AuthoredModel):
         # transition tables on single-event triggers only, hence two. statement_timestamp()
         # orders two changes made in one transaction (now() would give both the same time).
         triggers = [
-            *audit_triggers(inserts=False),  # price_history records every insert with its price
+            # price_history records every insert, and every change of price or stock with its
+            # author: the audit log keeps the other changes (docs/adr/0011).
+            *audit_triggers(inserts=False, recorded_elsewhere=PRICE_TRACKED + _BOOKKEEPING),
             pgtrigger.Trigger(
                 name="price_history_on_insert",
                 level=pgtrigger.Statement,
@@ -128,7 +138,7 @@ class PriceSource(AuthoredModel):
                 func=f"""
                     INSERT INTO integration.price_history ({_HISTORY_COLUMNS})
                     SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,
-                           NULL, n.price_cents, n.currency, n.in_stock, n.stock_quantity
+                           NULL, n.price_cents, n.currency, n.in_stock, n.stock_quantity, {ACTOR}
                     FROM new_rows n;
                     RETURN NULL;
                 """,
@@ -142,7 +152,7 @@ class PriceSource(AuthoredModel):
                 func=f"""
                     INSERT INTO integration.price_history ({_HISTORY_COLUMNS})
                     SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,
-                           o.price_cents, n.price_cents, n.currency, n.in_stock, n.stock_quantity
+                           o.price_cents, n.price_cents, n.currency, n.in_stock, n.stock_quantity, {ACTOR}
                     FROM new_rows n JOIN old_rows o ON o.id = n.id
                     WHERE (o.price_cents, o.currency, o.in_stock, o.stock_quantity)
                           IS DISTINCT FROM (n.price_cents, n.currency, n.in_stock, n.stock_quantity);
@@ -174,6 +184,9 @@ class PriceHistory(UUIDModel):
     currency = models.CharField(max_length=3)
     in_stock = models.BooleanField()
     stock_quantity = models.IntegerField(null=True, blank=True)
+    # Who made the change (app.user_id: the request's user, the command's --as-user); no
+    # foreign key, as on audit_log.changed_by: history outlives users and moves to archive.
+    changed_by = models.UUIDField(null=True, blank=True, help_text="The user who made the change, if known.")
 
     class Meta:
         db_table = "price_history"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pgtrigger
 
 # NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (TRAPS.md, 8).
-_ACTOR = "NULLIF(current_setting('app.user_id', true), '')::uuid"
+ACTOR = "NULLIF(current_setting('app.user_id', true), '')::uuid"
 _COLUMNS = "changed_at, table_name, record_id, operation, old_values, new_values, changed_by"
 
 
@@ -21,14 +21,24 @@ def _row(alias: str, exclude: tuple[str, ...]) -> str:
     return f"(to_jsonb({alias}){removed})"
 
 
-def audit_triggers(*, exclude: tuple[str, ...] = (), inserts: bool = True) -> list[pgtrigger.Trigger]:
+def audit_triggers(
+    *, exclude: tuple[str, ...] = (), inserts: bool = True, recorded_elsewhere: tuple[str, ...] = ()
+) -> list[pgtrigger.Trigger]:
     """The audit triggers of one table; ``exclude`` leaves columns out (password hashes).
 
     ``inserts=False`` for a table whose inserts another trigger already records in full
     (price_sources: price_history keeps every new price), so a million-row feed import does
-    not write a million audit rows as well.
+    not write a million audit rows as well. ``recorded_elsewhere`` names the columns such a
+    trigger records on update (with the bookkeeping columns that move with them): an update
+    that changes nothing else is not recorded here; one that changes anything else is, with
+    the whole old and new row (docs/adr/0011).
     """
     new, old = _row("n", exclude), _row("o", exclude)
+    if recorded_elsewhere:
+        keys = "'{" + ",".join(recorded_elsewhere) + "}'::text[]"
+        changed = f"({old} - {keys}) IS DISTINCT FROM ({new} - {keys})"
+    else:
+        changed = f"{old} IS DISTINCT FROM {new}"
     triggers = [
         pgtrigger.Trigger(
             name="audit_insert",
@@ -38,7 +48,7 @@ def audit_triggers(*, exclude: tuple[str, ...] = (), inserts: bool = True) -> li
             referencing=pgtrigger.Referencing(new="new_rows"),
             func=f"""
                 INSERT INTO system.audit_log ({_COLUMNS})
-                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'INSERT', NULL, {new}, {_ACTOR}
+                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'INSERT', NULL, {new}, {ACTOR}
                 FROM new_rows n;
                 RETURN NULL;
             """,
@@ -51,9 +61,9 @@ def audit_triggers(*, exclude: tuple[str, ...] = (), inserts: bool = True) -> li
             referencing=pgtrigger.Referencing(old="old_rows", new="new_rows"),
             func=f"""
                 INSERT INTO system.audit_log ({_COLUMNS})
-                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'UPDATE', {old}, {new}, {_ACTOR}
+                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'UPDATE', {old}, {new}, {ACTOR}
                 FROM new_rows n JOIN old_rows o ON o.id = n.id
-                WHERE {old} IS DISTINCT FROM {new};
+                WHERE {changed};
                 RETURN NULL;
             """,
         ),
@@ -65,7 +75,7 @@ def audit_triggers(*, exclude: tuple[str, ...] = (), inserts: bool = True) -> li
             referencing=pgtrigger.Referencing(old="old_rows"),
             func=f"""
                 INSERT INTO system.audit_log ({_COLUMNS})
-                SELECT statement_timestamp(), TG_TABLE_NAME, o.id, 'DELETE', {old}, NULL, {_ACTOR}
+                SELECT statement_timestamp(), TG_TABLE_NAME, o.id, 'DELETE', {old}, NULL, {ACTOR}
                 FROM old_rows o;
                 RETURN NULL;
             """,

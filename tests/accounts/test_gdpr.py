@@ -14,10 +14,16 @@ from django.utils import timezone
 from accounts.gdpr import retention_plan, user_anonymize, user_export
 from accounts.models import SystemLog, User
 from catalog.models import SupplierAccount
-from pricing.models import ImportRun
+from pricing.models import ImportRun, PriceSource
 from soleflip.db import acting_user
 from soleflip.partitions import Month, create_month_partition
-from tests.factories import make_import_run, make_supplier_account, make_system_log, make_user
+from tests.factories import (
+    make_import_run,
+    make_price_source,
+    make_supplier_account,
+    make_system_log,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -153,8 +159,12 @@ def test_admin_anonymize_action_needs_its_permission(client):
 def test_subject_access_export_holds_the_persons_data(client, tmp_path):
     person = make_user(email="ada@example.org", first_name="Ada")
     make_supplier_account(user=person, email="ada.buyer@example.org", phone="+44 20 7946 0000")
+    with acting_user(person.pk):
+        source = make_price_source(price_cents=9000)
+        PriceSource.objects.filter(pk=source.pk).update(price_cents=8000)  # in price history only
     data = user_export(user=person)
     assert data["user"]["email"] == "ada@example.org"
+    assert data["price_changes_made_by_them"] == 2  # the first price and the change
     assert data["supplier_accounts"][0]["phone"] == "+44 20 7946 0000"
     assert data["changes_about_them"] and json.dumps(data)
     out = tmp_path / "ada.json"

@@ -8,7 +8,9 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import AuditLog
 from pricing.models import PriceHistory, PriceSource
+from soleflip.db import acting_user
 from tests.conftest import plain_search_path
 from tests.factories import make_price_source, make_product, make_size, make_user
 
@@ -113,6 +115,62 @@ def test_admin_save_writes_history(client):
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response
     assert history(source)[-1] == (8000, 7500, True)
+
+
+def test_history_records_who_changed_the_price():
+    user = make_user()
+    source = make_price_source(price_cents=9000)
+    with acting_user(user.pk):
+        PriceSource.objects.filter(pk=source.pk).update(price_cents=8500, in_stock=False)
+    rows = PriceHistory.objects.filter(price_source_id=source.pk).order_by("recorded_at")
+    assert [(h.new_price_cents, h.changed_by) for h in rows] == [(9000, None), (8500, user.pk)]
+
+
+def audit_updates(source: PriceSource) -> list[AuditLog]:
+    return list(AuditLog.objects.filter(table_name="price_sources", record_id=source.pk, operation="UPDATE"))
+
+
+def test_a_price_or_stock_change_is_left_to_price_history_not_the_audit_log():
+    source = make_price_source(price_cents=9000, stock_quantity=3)
+    PriceSource.objects.filter(pk=source.pk).update(
+        price_cents=8500, stock_quantity=2, in_stock=False, last_updated=timezone.now(), updated_at=timezone.now()
+    )
+    assert audit_updates(source) == []
+    assert history(source)[-1] == (9000, 8500, False)
+
+
+def test_any_other_change_is_audited_with_the_whole_row_price_included():
+    user = make_user()
+    source = make_price_source(price_cents=9000, source_url="https://shop.example/a")
+    with acting_user(user.pk):
+        PriceSource.objects.filter(pk=source.pk).update(price_cents=8000, source_url="https://shop.example/b")
+    [entry] = audit_updates(source)
+    assert entry.changed_by == user.pk
+    assert entry.old_values is not None and entry.new_values is not None
+    assert (entry.old_values["source_url"], entry.new_values["source_url"]) == (
+        "https://shop.example/a",
+        "https://shop.example/b",
+    )
+    assert (entry.old_values["price_cents"], entry.new_values["price_cents"]) == (9000, 8000)
+
+
+def hot_updates() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'integration.price_sources'::regclass")
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_price_change_is_a_hot_update_and_still_writes_history():
+    source = make_price_source(price_cents=9000)
+    before = hot_updates()
+    PriceSource.objects.filter(pk=source.pk).update(price_cents=8900, updated_at=timezone.now())
+    assert hot_updates() == before + 1  # no index holds the price: no index entry written
+    assert history(source)[-1] == (9000, 8900, True)
+    # A stock change moves the row in and out of the retail index: not HOT, still recorded.
+    PriceSource.objects.filter(pk=source.pk).update(in_stock=False)
+    assert hot_updates() == before + 1
+    assert history(source)[-1] == (8900, 8900, False)
 
 
 def test_history_rows_land_in_the_month_partition(sql):
