@@ -518,7 +518,9 @@ class SizeReview(TimestampedModel):
 class Variant(AuthoredModel):
     """A product in one size, identified by its GTIN (EAN/UPC)."""
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants")
+    # No index of its own: uq_variants_product_size (product_id, size_id) serves every lookup
+    # by product, and one index fewer is one write fewer per variant a feed import creates.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="variants", db_index=False)
     size = models.ForeignKey(Size, on_delete=models.PROTECT, related_name="variants")
     # NULL, not '', for "no code yet": many variants may lack one, and NULLs never collide
     # in the unique index.

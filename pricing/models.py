@@ -61,7 +61,9 @@ class PriceSource(AuthoredModel):
     bulk paths, raw SQL, COPY + upsert).
     """
 
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_sources")
+    # No index of its own: uq_price_sources_source_key leads with product_id and size_id and
+    # serves every lookup by product (and by product and size); one write fewer per new price.
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="price_sources", db_index=False)
     size = models.ForeignKey(Size, null=True, blank=True, on_delete=models.SET_NULL, related_name="price_sources")
     source_type = models.CharField(max_length=20, choices=SourceType.choices)
     source_product_id = models.CharField(max_length=100, help_text="The source's own id (Awin aw_product_id, ...).")
@@ -98,8 +100,6 @@ class PriceSource(AuthoredModel):
                 name="idx_price_sources_retail_active",
                 condition=models.Q(price_type="retail", in_stock=True),
             ),
-            # Resale side of the profit query: prices per product and size by type.
-            models.Index(fields=["product", "size", "price_type"], name="idx_price_sources_product_size_type"),
             # Exact search by the source's product id (an Awin aw_product_id, a StockX id).
             models.Index(fields=["source_product_id"], name="idx_price_sources_source_product"),
         ]

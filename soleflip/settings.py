@@ -111,6 +111,11 @@ _options = dict(_database.pop("OPTIONS"))  # type: ignore[call-overload]
 # Every connection sees public first (Django's own tables), then the app schemas, so models
 # keep bare table names while their tables live in the review's schemas (docs/adr/0001).
 _options["options"] = f"-c search_path={','.join(SEARCH_PATH)}"
+# A feed import stages each pass (up to 50,000 rows, ~150 MB) in temporary tables, which
+# live in the session's temporary buffers: PostgreSQL's 8 MB default sends them through temp
+# files, re-read by every step of the pass. Only a session using temporary tables takes the
+# memory, as it fills them; the setting must be made before its first temporary table.
+_options["options"] += " -c temp_buffers=256MB"
 DATABASES = {
     "default": {
         "ENGINE": "django.db.backends.postgresql",
