@@ -8,39 +8,74 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('pricing', '0011_awin_fingerprints_with_ids'),
+        ("pricing", "0011_awin_fingerprints_with_ids"),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name='pricesource',
-            name='price_history_on_insert',
+            model_name="pricesource",
+            name="price_history_on_insert",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='pricesource',
-            name='price_history_on_update',
+            model_name="pricesource",
+            name="price_history_on_update",
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name='pricesource',
-            name='audit_update',
+            model_name="pricesource",
+            name="audit_update",
         ),
         migrations.AddField(
-            model_name='pricehistory',
-            name='changed_by',
-            field=models.UUIDField(blank=True, help_text='The user who made the change, if known.', null=True),
+            model_name="pricehistory",
+            name="changed_by",
+            field=models.UUIDField(blank=True, help_text="The user who made the change, if known.", null=True),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='pricesource',
-            trigger=pgtrigger.compiler.Trigger(name='audit_update', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n                INSERT INTO system.audit_log (changed_at, table_name, record_id, operation, old_values, new_values, changed_by)\n                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'UPDATE', (to_jsonb(o)), (to_jsonb(n)), NULLIF(current_setting('app.user_id', true), '')::uuid\n                FROM new_rows n JOIN old_rows o ON o.id = n.id\n                WHERE ((to_jsonb(o)) - '{price_cents,currency,in_stock,stock_quantity,updated_at,updated_by_id,last_updated}'::text[]) IS DISTINCT FROM ((to_jsonb(n)) - '{price_cents,currency,in_stock,stock_quantity,updated_at,updated_by_id,last_updated}'::text[]);\n                RETURN NULL;\n            ", hash='d567acd22421ec28801ec1fc90cd84d887dea1dc', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_audit_update_29e14', referencing='REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ', table='price_sources', when='AFTER')),
+            model_name="pricesource",
+            trigger=pgtrigger.compiler.Trigger(
+                name="audit_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n                INSERT INTO system.audit_log (changed_at, table_name, record_id, operation, old_values, new_values, changed_by)\n                SELECT statement_timestamp(), TG_TABLE_NAME, n.id, 'UPDATE', (to_jsonb(o)), (to_jsonb(n)), NULLIF(current_setting('app.user_id', true), '')::uuid\n                FROM new_rows n JOIN old_rows o ON o.id = n.id\n                WHERE ((to_jsonb(o)) - '{price_cents,currency,in_stock,stock_quantity,updated_at,updated_by_id,last_updated}'::text[]) IS DISTINCT FROM ((to_jsonb(n)) - '{price_cents,currency,in_stock,stock_quantity,updated_at,updated_by_id,last_updated}'::text[]);\n                RETURN NULL;\n            ",
+                    hash="d567acd22421ec28801ec1fc90cd84d887dea1dc",
+                    level="STATEMENT",
+                    operation="UPDATE",
+                    pgid="pgtrigger_audit_update_29e14",
+                    referencing="REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ",
+                    table="price_sources",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='pricesource',
-            trigger=pgtrigger.compiler.Trigger(name='price_history_on_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n                    INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, size_id, source_type, price_type, old_price_cents, new_price_cents, currency, in_stock, stock_quantity, changed_by)\n                    SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,\n                           NULL, n.price_cents, n.currency, n.in_stock, n.stock_quantity, NULLIF(current_setting('app.user_id', true), '')::uuid\n                    FROM new_rows n;\n                    RETURN NULL;\n                ", hash='107f105f5167a63f1f829b2c40660a77b07d84fb', level='STATEMENT', operation='INSERT', pgid='pgtrigger_price_history_on_insert_19c13', referencing='REFERENCING NEW TABLE AS new_rows ', table='price_sources', when='AFTER')),
+            model_name="pricesource",
+            trigger=pgtrigger.compiler.Trigger(
+                name="price_history_on_insert",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n                    INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, size_id, source_type, price_type, old_price_cents, new_price_cents, currency, in_stock, stock_quantity, changed_by)\n                    SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,\n                           NULL, n.price_cents, n.currency, n.in_stock, n.stock_quantity, NULLIF(current_setting('app.user_id', true), '')::uuid\n                    FROM new_rows n;\n                    RETURN NULL;\n                ",
+                    hash="107f105f5167a63f1f829b2c40660a77b07d84fb",
+                    level="STATEMENT",
+                    operation="INSERT",
+                    pgid="pgtrigger_price_history_on_insert_19c13",
+                    referencing="REFERENCING NEW TABLE AS new_rows ",
+                    table="price_sources",
+                    when="AFTER",
+                ),
+            ),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name='pricesource',
-            trigger=pgtrigger.compiler.Trigger(name='price_history_on_update', sql=pgtrigger.compiler.UpsertTriggerSql(func="\n                    INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, size_id, source_type, price_type, old_price_cents, new_price_cents, currency, in_stock, stock_quantity, changed_by)\n                    SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,\n                           o.price_cents, n.price_cents, n.currency, n.in_stock, n.stock_quantity, NULLIF(current_setting('app.user_id', true), '')::uuid\n                    FROM new_rows n JOIN old_rows o ON o.id = n.id\n                    WHERE (o.price_cents, o.currency, o.in_stock, o.stock_quantity)\n                          IS DISTINCT FROM (n.price_cents, n.currency, n.in_stock, n.stock_quantity);\n                    RETURN NULL;\n                ", hash='5c1518d1bd7d9331e8f62abfe56e90acbeec503a', level='STATEMENT', operation='UPDATE', pgid='pgtrigger_price_history_on_update_e7824', referencing='REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ', table='price_sources', when='AFTER')),
+            model_name="pricesource",
+            trigger=pgtrigger.compiler.Trigger(
+                name="price_history_on_update",
+                sql=pgtrigger.compiler.UpsertTriggerSql(
+                    func="\n                    INSERT INTO integration.price_history (recorded_at, price_source_id, product_id, size_id, source_type, price_type, old_price_cents, new_price_cents, currency, in_stock, stock_quantity, changed_by)\n                    SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,\n                           o.price_cents, n.price_cents, n.currency, n.in_stock, n.stock_quantity, NULLIF(current_setting('app.user_id', true), '')::uuid\n                    FROM new_rows n JOIN old_rows o ON o.id = n.id\n                    WHERE (o.price_cents, o.currency, o.in_stock, o.stock_quantity)\n                          IS DISTINCT FROM (n.price_cents, n.currency, n.in_stock, n.stock_quantity);\n                    RETURN NULL;\n                ",
+                    hash="5c1518d1bd7d9331e8f62abfe56e90acbeec503a",
+                    level="STATEMENT",
+                    operation="UPDATE",
+                    pgid="pgtrigger_price_history_on_update_e7824",
+                    referencing="REFERENCING OLD TABLE AS old_rows  NEW TABLE AS new_rows ",
+                    table="price_sources",
+                    when="AFTER",
+                ),
+            ),
         ),
     ]

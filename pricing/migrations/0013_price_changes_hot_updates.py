@@ -11,21 +11,24 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_search_indexes'),
-        ('pricing', '0012_price_history_changed_by_audit_leaves_prices'),
+        ("catalog", "0007_search_indexes"),
+        ("pricing", "0012_price_history_changed_by_audit_leaves_prices"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pricesource',
-            name='idx_price_sources_retail_active',
+            model_name="pricesource",
+            name="idx_price_sources_retail_active",
         ),
         migrations.AddIndex(
-            model_name='pricesource',
-            index=models.Index(condition=models.Q(('in_stock', True), ('price_type', 'retail')), fields=['product', 'size'], name='idx_price_sources_retail_active'),
+            model_name="pricesource",
+            index=models.Index(
+                condition=models.Q(("in_stock", True), ("price_type", "retail")),
+                fields=["product", "size"],
+                name="idx_price_sources_retail_active",
+            ),
         ),
         migrations.RunSQL(
             "ALTER TABLE integration.price_sources SET (fillfactor = 85)",

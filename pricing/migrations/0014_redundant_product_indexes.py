@@ -10,23 +10,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0008_redundant_product_indexes'),
-        ('pricing', '0013_price_changes_hot_updates'),
+        ("catalog", "0008_redundant_product_indexes"),
+        ("pricing", "0013_price_changes_hot_updates"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='pricesource',
-            name='idx_price_sources_product_size_type',
+            model_name="pricesource",
+            name="idx_price_sources_product_size_type",
         ),
         migrations.SeparateDatabaseAndState(
             state_operations=[
                 migrations.AlterField(
-                    model_name='pricesource',
-                    name='product',
-                    field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='price_sources', to='catalog.product'),
+                    model_name="pricesource",
+                    name="product",
+                    field=models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="price_sources",
+                        to="catalog.product",
+                    ),
                 ),
             ],
             database_operations=[

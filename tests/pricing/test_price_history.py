@@ -156,7 +156,9 @@ def test_any_other_change_is_audited_with_the_whole_row_price_included():
 
 def hot_updates() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'integration.price_sources'::regclass")
+        cursor.execute(
+            "SELECT n_tup_hot_upd FROM pg_stat_xact_user_tables WHERE relid = 'integration.price_sources'::regclass"
+        )
         row = cursor.fetchone()
     return int(row[0]) if row else 0
 
