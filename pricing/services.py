@@ -192,15 +192,17 @@ class _ReaderThread(threading.Thread):
         table, reader = self.table, self.reader
         read, raw_json = reader.read, reader.raw_json
         writing = True
-        parsed = since = 0
-        skip = reader.skip_unchanged_line
+        parsed = since = skipped = 0
+        skip = reader.line_skipper()
 
         def skip_unchanged(text: str) -> bool:
             # Rows recognized unparsed still move the progress on, a batch every BATCH_ROWS.
+            nonlocal skipped
             if not skip(text):
                 return False
-            if table.lines_skipped % BATCH_ROWS == BATCH_ROWS - 1:
-                self._hand_over(parsed + table.lines_skipped + 1)
+            skipped += 1
+            if skipped % BATCH_ROWS == 0:
+                self._hand_over(parsed + skipped)
             return True
 
         table.skip_lines(skip_unchanged if reader.snapshot is not None else None)

@@ -384,11 +384,16 @@ def _line_breaks(text: str) -> int:
     return text.count("\n") + text.count("\r") - text.count("\r\n")
 
 
+# What str.splitlines breaks on besides \n, \r and \r\n.
+_OTHER_LINE_BREAKS = ("\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029")
+
+
 def _physical_lines(decoder: _Decoder, name: str) -> Iterator[list[str]]:
     """Yield lists of physical lines (endings kept; ``\\n``, ``\\r\\n`` and ``\\r`` only).
 
-    ``str.splitlines`` is not used: it also breaks on form feeds, U+0085 and U+2028, which
-    are data inside a CSV field, and the csv module would then count lines differently.
+    ``str.splitlines`` also breaks on form feeds, U+0085, U+2028 and others, which are data
+    inside a CSV field (the csv module would then count lines differently): it splits only
+    text without any of them.
     """
     pending = ""
     done = 0  # complete lines handed out so far
@@ -413,7 +418,10 @@ def _physical_lines(decoder: _Decoder, name: str) -> Iterator[list[str]]:
                 f"line {line} contains a NUL byte: this is a binary file or UTF-16 text, not a UTF-8 or cp1252 CSV",
                 [RowError(name, line, None, "contains a NUL byte")],
             )
-        lines = io.StringIO(text, newline="").readlines()
+        if any(other in text for other in _OTHER_LINE_BREAKS):
+            lines = io.StringIO(text, newline="").readlines()
+        else:  # the same lines, split about twice as fast
+            lines = text.splitlines(keepends=True)
         # An unterminated last line, or one ending in a lone CR that may be half of CRLF, waits for more text.
         pending = lines.pop() if lines and not lines[-1].endswith("\n") else ""
         if bad is not None:
@@ -485,17 +493,41 @@ class _LineFeed:
         return self
 
     def __next__(self) -> str:
-        skip = self.skip
+        if self.skip is not None and not self._pending:
+            return self._next_unskipped(self.skip)
         for line in self._lines:
             self.number += 1
             if not self._pending:
-                if skip is not None and skip(_without_line_ending(line)):
-                    self.skipped += 1
-                    continue
                 self._start = self.number
             self._pending.append(line)
             return line
         raise StopIteration
+
+    def _next_unskipped(self, skip: Callable[[str], bool]) -> str:
+        """The first line of the next record, passing over the lines ``skip`` recognizes.
+
+        The loop of a re-import, once per line of the file: counts are kept in locals and
+        the line ending is cut inline.
+        """
+        number = self.number
+        skipped = 0
+        try:
+            for line in self._lines:
+                number += 1
+                if line[-1:] == "\n":
+                    text = line[:-2] if line[-2:-1] == "\r" else line[:-1]
+                else:
+                    text = line[:-1] if line[-1:] == "\r" else line
+                if skip(text):
+                    skipped += 1
+                    continue
+                self._start = number
+                self._pending.append(line)
+                return line
+            raise StopIteration
+        finally:
+            self.number = number
+            self.skipped += skipped
 
     @property
     def record_start(self) -> int:

@@ -1063,3 +1063,17 @@ def test_a_quote_error_after_skipped_lines_names_its_own_line(tmp_path):
         with pytest.raises(FileRejected) as caught:
             list(table)
     assert caught.value.errors[-1].line == 4 and "never closed" in caught.value.message
+
+
+@pytest.mark.parametrize("other", ["\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_only_cr_and_lf_break_lines_other_separators_are_data(tmp_path, other):
+    # str.splitlines breaks on these too: a row holding one must not be cut, nor its line number move.
+    path = write(tmp_path, "feed.csv", f'sku,name\nA,"x{other}y"\nB,plain\r\nC,"two\nlines {other}"\nD,last\n')
+    _, rows = read_all(path)
+    assert [(row.line, row["sku"], row["name"]) for row in rows] == [
+        (2, "A", f"x{other}y"),
+        (3, "B", "plain"),
+        (4, "C", f"two\nlines {other}"),
+        (6, "D", "last"),
+    ]
+    assert rows[0].text == f'A,"x{other}y"'
