@@ -50,6 +50,30 @@ _HISTORY_COLUMNS = (
 # updated_at, the source's last_updated) and who changed it (price_history.changed_by).
 PRICE_TRACKED = ("price_cents", "currency", "in_stock", "stock_quantity")
 _BOOKKEEPING = ("updated_at", "updated_by_id", "last_updated")
+# All of price_sources' columns, for its audit trigger (tests/pricing/test_price_history.py keeps
+# the list equal to the model's).
+PRICE_SOURCE_COLUMNS = (
+    "id",
+    "created_at",
+    "updated_at",
+    "created_by_id",
+    "updated_by_id",
+    "product_id",
+    "size_id",
+    "source_type",
+    "source_product_id",
+    "source_name",
+    "price_type",
+    "price_cents",
+    "currency",
+    "in_stock",
+    "stock_quantity",
+    "source_url",
+    "affiliate_link",
+    "supplier_id",
+    "metadata",
+    "last_updated",
+)
 
 
 class PriceSource(AuthoredModel):
@@ -128,7 +152,9 @@ class PriceSource(AuthoredModel):
         triggers = [
             # price_history records every insert, and every change of price or stock with its
             # author: the audit log keeps the other changes (docs/adr/0011).
-            *audit_triggers(inserts=False, recorded_elsewhere=PRICE_TRACKED + _BOOKKEEPING),
+            *audit_triggers(
+                inserts=False, recorded_elsewhere=PRICE_TRACKED + _BOOKKEEPING, columns=PRICE_SOURCE_COLUMNS
+            ),
             pgtrigger.Trigger(
                 name="price_history_on_insert",
                 level=pgtrigger.Statement,

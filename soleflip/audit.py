@@ -22,7 +22,11 @@ def _row(alias: str, exclude: tuple[str, ...]) -> str:
 
 
 def audit_triggers(
-    *, exclude: tuple[str, ...] = (), inserts: bool = True, recorded_elsewhere: tuple[str, ...] = ()
+    *,
+    exclude: tuple[str, ...] = (),
+    inserts: bool = True,
+    recorded_elsewhere: tuple[str, ...] = (),
+    columns: tuple[str, ...] = (),
 ) -> list[pgtrigger.Trigger]:
     """The audit triggers of one table; ``exclude`` leaves columns out (password hashes).
 
@@ -31,12 +35,16 @@ def audit_triggers(
     not write a million audit rows as well. ``recorded_elsewhere`` names the columns such a
     trigger records on update (with the bookkeeping columns that move with them): an update
     that changes nothing else is not recorded here; one that changes anything else is, with
-    the whole old and new row (docs/adr/0011).
+    the whole old and new row (docs/adr/0011). It needs ``columns``, all the table's
+    columns, so the test compares the others column by column: as JSON it cost 16 µs a row,
+    about as much as the update itself (a test keeps the list equal to the model's).
     """
     new, old = _row("n", exclude), _row("o", exclude)
     if recorded_elsewhere:
-        keys = "'{" + ",".join(recorded_elsewhere) + "}'::text[]"
-        changed = f"({old} - {keys}) IS DISTINCT FROM ({new} - {keys})"
+        if not set(recorded_elsewhere) < set(columns):
+            raise ValueError("recorded_elsewhere needs columns: all the table's columns, these among them")
+        others = [column for column in columns if column not in recorded_elsewhere]
+        changed = f"({', '.join(f'o.{c}' for c in others)}) IS DISTINCT FROM ({', '.join(f'n.{c}' for c in others)})"
     else:
         changed = f"{old} IS DISTINCT FROM {new}"
     triggers = [

@@ -9,7 +9,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import AuditLog
-from pricing.models import PriceHistory, PriceSource
+from pricing.models import PRICE_SOURCE_COLUMNS, PriceHistory, PriceSource
 from soleflip.db import acting_user
 from tests.conftest import plain_search_path
 from tests.factories import make_price_source, make_product, make_size, make_user
@@ -137,6 +137,29 @@ def test_a_price_or_stock_change_is_left_to_price_history_not_the_audit_log():
     )
     assert audit_updates(source) == []
     assert history(source)[-1] == (9000, 8500, False)
+
+
+def test_the_audit_trigger_compares_every_column_of_the_table():
+    # The trigger compares the columns price history does not record one by one: a column
+    # added to the model must join the list, or its changes would go unaudited.
+    assert sorted(PRICE_SOURCE_COLUMNS) == sorted(f.column for f in PriceSource._meta.concrete_fields)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = 'integration' AND table_name = 'price_sources'"
+        )
+        assert sorted(PRICE_SOURCE_COLUMNS) == sorted(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [("source_url", "https://shop.example/b"), ("source_name", "another shop"), ("metadata", {"k": 1})],
+)
+def test_a_change_of_any_untracked_column_is_audited(column, value):
+    source = make_price_source(price_cents=9000, source_url="https://shop.example/a")
+    PriceSource.objects.filter(pk=source.pk).update(**{column: value})
+    [entry] = audit_updates(source)
+    assert entry.new_values is not None and entry.new_values[column] == value
 
 
 def test_any_other_change_is_audited_with_the_whole_row_price_included():
