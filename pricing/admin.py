@@ -2,6 +2,7 @@ import uuid
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -50,11 +51,21 @@ class PriceHistoryAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
         money("old_price_cents", description="old price"),
         money("new_price_cents", description="new price"),
         "in_stock",
+        "author",
     ]
     list_filter = ["source_type", "price_type", ("recorded_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["price_source_id", "product_id"]
     search_help_text = "The id of a price source or a product (as shown on its page)."
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.PriceHistory]:
+        authors = get_user_model().objects.filter(pk=OuterRef("changed_by")).values("email")[:1]
+        return super().get_queryset(request).annotate(author_email=Subquery(authors))
+
+    @admin.display(description="by")
+    def author(self, obj: models.PriceHistory) -> str:
+        # Who changed the price (docs/adr/0011); "system" when no user was acting (a feed run without --as-user).
+        return getattr(obj, "author_email", None) or ("system" if obj.changed_by is None else str(obj.changed_by))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet[models.PriceHistory], search_term: str

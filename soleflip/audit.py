@@ -41,6 +41,8 @@ def audit_triggers(
     """
     new, old = _row("n", exclude), _row("o", exclude)
     if recorded_elsewhere:
+        if exclude:
+            raise ValueError("recorded_elsewhere compares columns: it cannot leave columns out as well")
         if not set(recorded_elsewhere) < set(columns):
             raise ValueError("recorded_elsewhere needs columns: all the table's columns, these among them")
         others = [column for column in columns if column not in recorded_elsewhere]

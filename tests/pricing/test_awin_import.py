@@ -155,7 +155,6 @@ def test_the_shared_sample_imports_end_to_end_with_its_counts(charts):
     assert run.file_sha256 and run.options["duration_ms"] >= 0
 
 
-@needs_sample
 def test_a_pass_is_staged_in_memory_not_in_temp_files():
     # A 50,000-row pass takes ~150 MB of temporary tables; PostgreSQL's default 8 MB of
     # temporary buffers would spill them to temp files read again by every step.
@@ -166,6 +165,7 @@ def test_a_pass_is_staged_in_memory_not_in_temp_files():
         assert cursor.fetchone()[0] >= 256 * 1024 * 1024
 
 
+@needs_sample
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(charts):
     awin_feed_import(path=SAMPLE)
     written = {row.pk: row.updated_at for row in AwinProduct.objects.all()}

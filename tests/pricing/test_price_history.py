@@ -126,6 +126,16 @@ def test_history_records_who_changed_the_price():
     assert [(h.new_price_cents, h.changed_by) for h in rows] == [(9000, None), (8500, user.pk)]
 
 
+def test_the_price_history_screen_shows_who_changed_the_price(client):
+    author = make_user(email="buyer@example.org")
+    source = make_price_source(price_cents=9000)
+    with acting_user(author.pk):
+        PriceSource.objects.filter(pk=source.pk).update(price_cents=8500)
+    client.force_login(make_user(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/pricing/pricehistory/?q={source.pk}").content.decode()
+    assert "buyer@example.org" in page
+
+
 def audit_updates(source: PriceSource) -> list[AuditLog]:
     return list(AuditLog.objects.filter(table_name="price_sources", record_id=source.pk, operation="UPDATE"))
 
