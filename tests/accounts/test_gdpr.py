@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import uuid
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -119,6 +120,14 @@ def test_erasure_leaves_no_copy_of_the_canary_anywhere(client):
     assert not person.is_active and not person.has_usable_password() and person.anonymized_at
     account = SupplierAccount.objects.get(user=person)
     assert account.email.endswith("@anonymized.local") and account.phone == "" and account.bank_details_encrypted == ""
+
+
+def test_erasure_works_for_an_id_whose_digits_look_like_a_card_number():
+    # deleted_41804735-0692-43c0-... holds a Luhn-valid 14-digit run; the card check must not refuse it.
+    person = make_user(id=uuid.UUID("41804735-0692-43c0-a498-38cebea95aeb"))
+    user_anonymize(user=person)
+    person.refresh_from_db()
+    assert person.email == f"deleted_{person.pk}@anonymized.local"
 
 
 def test_erasure_is_once_only():

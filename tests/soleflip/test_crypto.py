@@ -76,6 +76,9 @@ def test_a_malformed_key_is_refused(settings):
         ("pm_1234567890abcdef", None),  # a provider token
         ("DE89 3704 0044 0532 0130 00", None),  # an IBAN
         ("IBAN DE44500105175407324931, card 4242 4242 4242 4242", "4242424242424242"),
+        # An erased user's placeholder: a UUID whose digits and dashes would pass as a card.
+        ("deleted_41804735-0692-43c0-a498-38cebea95aeb@anonymized.local", None),
+        ("id 41804735-0692-43c0-a498-38cebea95aeb, card 4242 4242 4242 4242", "4242424242424242"),
     ],
 )
 def test_card_number_detection(text, found):
