@@ -471,11 +471,6 @@ class Snapshot:
     def __contains__(self, fingerprint: object) -> bool:
         return self._index(fingerprint) is not None
 
-    def aw_id(self, fingerprint: int) -> int:
-        """The numeric ``aw_product_id`` of the row with this fingerprint; 0 if none or not numeric."""
-        index = self._index(fingerprint)
-        return 0 if index is None else self._aw_ids[index]
-
     def _index(self, fingerprint: object) -> int | None:
         values = self._fingerprints
         index = bisect_left(values, fingerprint)  # type: ignore[call-overload]
@@ -563,22 +558,16 @@ class AwinRowReader:
         """Move the future limit on; called now and then, so a long import never trips on its own clock."""
         self._latest = now + FUTURE_TOLERANCE
 
-    def skip_unchanged_line(self, text: str) -> bool:
-        """Whether a line of the file, unparsed, is a row imported before: then it is counted unchanged.
+    def line_skipper(self) -> Callable[[str], bool]:
+        """The test whether a line of the file, unparsed, is a row imported before (then counted unchanged).
 
         Used through ``TabularReader.skip_lines`` for the snapshot's merchant: the line's
         fingerprint is the one its row would have, and the snapshot gives the row's
         ``aw_product_id``, so the file-wide duplicate check holds without parsing (a repeat
         is not skipped, and ``read`` reports it). Parsing a 92-column row costs about 20 µs;
-        this costs about 2. ``line_skipper`` is the same test as one closure, for the loop.
-        """
-        return self.line_skipper()(text)
-
-    def line_skipper(self) -> Callable[[str], bool]:
-        """``skip_unchanged_line`` as a closure with everything it reads bound to locals.
-
-        It runs once per line of a re-imported feed, a million times, where attribute
-        lookups and method calls were a good part of its cost.
+        this about 2. It runs once per line of a re-imported feed, so it is one closure with
+        everything it reads bound to locals (attribute lookups and method calls were a good
+        part of its cost), the snapshot's lookup inlined.
         """
         snapshot = self.snapshot
         if snapshot is None:
