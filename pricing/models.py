@@ -180,8 +180,8 @@ class PriceSource(AuthoredModel):
                     SELECT statement_timestamp(), n.id, n.product_id, n.size_id, n.source_type, n.price_type,
                            o.price_cents, n.price_cents, n.currency, n.in_stock, n.stock_quantity, {ACTOR}
                     FROM new_rows n JOIN old_rows o ON o.id = n.id
-                    WHERE (o.price_cents, o.currency, o.in_stock, o.stock_quantity)
-                          IS DISTINCT FROM (n.price_cents, n.currency, n.in_stock, n.stock_quantity);
+                    WHERE ({", ".join(f"o.{c}" for c in PRICE_TRACKED)})
+                          IS DISTINCT FROM ({", ".join(f"n.{c}" for c in PRICE_TRACKED)});
                     RETURN NULL;
                 """,
             ),
