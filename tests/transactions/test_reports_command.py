@@ -74,7 +74,10 @@ def test_progress_is_printed_every_so_many_rows(shop, tmp_path, monkeypatch):
     ("args", "message"),
     [
         (["--platform", "klekt"], 'unknown platform "klekt"; known platforms: alias, ebay, goat, stockx'),
-        (["--platform", "stockx", "--as-user", "nobody@example.com"], "no user has that e-mail address"),
+        (
+            ["--platform", "stockx", "--as-user", "nobody@example.com"],
+            "nobody@example.com: no user has this e-mail address",
+        ),
     ],
 )
 def test_user_errors_are_command_errors_and_start_no_run(shop, tmp_path, args, message):

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
 from accounts.gdpr import user_anonymize
-from accounts.management.commands._people import acting, user_by_email
+from accounts.people import acting, user_by_email
 from soleflip.db import set_acting_user
 
 

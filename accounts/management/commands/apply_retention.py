@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.gdpr import retention_apply, retention_plan
-from accounts.management.commands._people import acting
+from accounts.people import acting
 
 
 class Command(BaseCommand):

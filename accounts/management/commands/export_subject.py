@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.gdpr import user_export
-from accounts.management.commands._people import user_by_email
+from accounts.people import user_by_email
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from accounts.management.commands._people import acting
+from accounts.people import acting
 from soleflip.crypto import rotate_all
 from soleflip.db import set_acting_user
 

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from accounts.management.commands._people import acting
+from accounts.people import acting
 from catalog.services import sizes_standardize
 from soleflip.db import set_acting_user
 

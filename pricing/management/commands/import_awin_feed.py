@@ -3,9 +3,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.people import acting
 from pricing.models import ImportStatus
 from pricing.services import ImportProgress, awin_feed_import
 
@@ -29,11 +29,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file.")
-        user = None
-        if options["as_user"]:
-            user = get_user_model().objects.filter(email__iexact=options["as_user"].strip()).first()
-            if user is None:
-                raise CommandError(f"--as-user {options['as_user']}: no user has this e-mail address.")
+        user = acting(options["as_user"])
         self._last_draw = 0.0
         run = awin_feed_import(
             path=path,

@@ -1,9 +1,9 @@
 from pathlib import Path
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from accounts.people import acting
 from pricing.models import ImportStatus
 from transactions.services import UnknownPlatform, sales_report_import
 
@@ -28,13 +28,7 @@ class Command(BaseCommand):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(f"{path}: no such file")
-        user = None
-        if options["as_user"]:
-            users = list(get_user_model().objects.filter(email__iexact=options["as_user"])[:2])
-            if len(users) != 1:
-                found = "no user" if not users else "more than one user"
-                raise CommandError(f"--as-user {options['as_user']}: {found} has that e-mail address")
-            user = users[0]
+        user = acting(options["as_user"])
         progress = (lambda rows: self.stdout.write(f"  {rows:,} rows read")) if options["verbosity"] >= 1 else None
         try:
             run = sales_report_import(
