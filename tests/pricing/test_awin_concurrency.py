@@ -132,3 +132,66 @@ def test_two_merchants_adding_the_same_new_product_at_once_share_it(tmp_path, ch
     )
     assert PriceSource.objects.count() == 24
     assert set(PriceSource.objects.values_list("source_name", flat=True)) == {"size?Official DE", "Solebox"}
+
+
+def test_variants_another_import_is_adding_are_waited_for_and_matched(tmp_path, charts):
+    # Another transaction holds new variants of the product, not yet committed: this import's
+    # insert of the same variants waits for it, skips them as conflicts once it commits, and
+    # then matches its rows to the committed variants instead of leaving them unmatched.
+    import time
+
+    import psycopg
+
+    from catalog.gtin import with_check_digit
+
+    other_shoe = {"mpn": "L47000000", "product_name": "Salomon ACS Pro"}
+    awin_feed_import(
+        path=write_feed(
+            tmp_path / "first.csv",
+            [feed_row(n) for n in range(4)] + [feed_row(100, **other_shoe, **{"Fashion:size": "40"})],
+        )
+    )
+    xt6, acs = Product.objects.get(style_code="L41086600"), Product.objects.get(style_code="L47000000")
+    rows = [
+        feed_row(
+            n,
+            **other_shoe,
+            merchant_id="17046",
+            aw_product_id=str(47_000_000_000 + n),
+            ean=with_check_digit(f"470{n:09d}"),
+        )
+        for n in (1, 2, 3)
+    ]
+    second = write_feed(tmp_path / "second.csv", rows)
+    other = psycopg.connect(**connection.get_connection_params())
+    try:
+        added = other.execute(
+            "INSERT INTO products.variants (product_id, size_id, sku) SELECT %s, size_id, '' FROM products.variants"
+            " WHERE product_id = %s AND size_id <> (SELECT size_id FROM products.variants WHERE product_id = %s)"
+            " RETURNING id",
+            [acs.pk, xt6.pk, acs.pk],
+        ).fetchall()
+        assert len(added) == 3
+        runs: list[ImportRun] = []
+        thread = threading.Thread(target=lambda: (runs.append(awin_feed_import(path=second)), connection.close()))
+        thread.start()
+        deadline = time.monotonic() + 60
+        while True:
+            other.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees one snapshot
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
+            if other.execute(waiting).fetchone()[0]:
+                break
+            assert time.monotonic() < deadline, "the import never waited for the other transaction"
+            time.sleep(0.05)
+        other.commit()
+        thread.join(timeout=60)
+    finally:
+        other.close()
+    (run,) = runs
+    assert (run.status, run.rows_created, run.options["unmatched"]) == ("succeeded", 3, {}), run.message
+    assert Variant.objects.count() == 8
+    ids = {variant_id for (variant_id,) in added}
+    matched = set(AwinProduct.objects.filter(merchant_id="17046").values_list("matched_variant_id", flat=True))
+    assert matched == ids
+    priced = set(PriceSource.objects.filter(source_product_id__startswith="470").values_list("product", "size"))
+    assert priced == set(Variant.objects.filter(pk__in=ids).values_list("product", "size"))
