@@ -173,13 +173,20 @@ def test_variants_another_import_is_adding_are_waited_for_and_matched(tmp_path, 
         ).fetchall()
         assert len(added) == 3
         runs: list[ImportRun] = []
-        thread = threading.Thread(target=lambda: (runs.append(awin_feed_import(path=second)), connection.close()))
+
+        def work() -> None:
+            try:
+                runs.append(awin_feed_import(path=second))
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=work)
         thread.start()
         deadline = time.monotonic() + 60
         while True:
             other.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees one snapshot
             waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            if other.execute(waiting).fetchone()[0]:
+            if (other.execute(waiting).fetchone() or (0,))[0]:
                 break
             assert time.monotonic() < deadline, "the import never waited for the other transaction"
             time.sleep(0.05)
