@@ -363,8 +363,9 @@ def _isoformat(value: datetime) -> str:
     return value.isoformat()
 
 
-# A staged row lives for one pass: its raw JSON (2-3 KB) is kept as it is, not compressed
-# (toast_tuple_target at its maximum; pglz took ~23 µs a row, a third of the staging COPY).
+# A staged row lives for one pass: its raw JSON (~1.6 KB) is kept as it is, not compressed
+# (toast_tuple_target at its maximum; a staged row is ~2.2 KB, over the 2 KB at which
+# PostgreSQL compresses, and pglz cost ~8 µs a row: docs/imports/awin.md).
 _TEMP_TABLES = f"""
 CREATE TEMP TABLE awin_stage ({", ".join(_STAGE_TYPED)}, {", ".join(f"{c} text NOT NULL" for c in _STAGE_TEXT)},
     raw jsonb NOT NULL) WITH (toast_tuple_target = 8160) ON COMMIT DROP;
