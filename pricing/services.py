@@ -363,12 +363,9 @@ def _isoformat(value: datetime) -> str:
     return value.isoformat()
 
 
-# A staged row lives for one pass: its raw JSON (~1.6 KB) is kept as it is, not compressed
-# (toast_tuple_target at its maximum; a staged row is ~2.2 KB, over the 2 KB at which
-# PostgreSQL compresses, and pglz cost ~8 µs a row: docs/imports/awin.md).
 _TEMP_TABLES = f"""
 CREATE TEMP TABLE awin_stage ({", ".join(_STAGE_TYPED)}, {", ".join(f"{c} text NOT NULL" for c in _STAGE_TEXT)},
-    raw jsonb NOT NULL) WITH (toast_tuple_target = 8160) ON COMMIT DROP;
+    raw jsonb NOT NULL) ON COMMIT DROP;
 CREATE TEMP TABLE awin_sizes (
     ref integer PRIMARY KEY, brand_slug text NOT NULL, region text, value text NOT NULL, gender_class text NOT NULL,
     eu_value numeric(4, 1), chart_id uuid, outcome text NOT NULL, reason text NOT NULL, candidates jsonb NOT NULL,

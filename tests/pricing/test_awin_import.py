@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import zipfile
 from decimal import Decimal
 from pathlib import Path
@@ -164,31 +163,6 @@ def test_a_pass_is_staged_in_memory_not_in_temp_files():
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_size_bytes(current_setting('temp_buffers'))")
         assert cursor.fetchone()[0] >= 256 * 1024 * 1024
-
-
-def test_a_staged_raw_row_is_not_compressed_on_its_way_through():
-    # Staged rows live for one pass; compressing their raw JSON (pglz, ~8 µs a row) is work
-    # thrown away with them. The stored row in awin_products is still compressed.
-    from django.db import connection
-
-    from pricing.services import _DROP_TEMP_TABLES, _STAGE_TEXT, _TEMP_TABLES
-
-    raw = json.dumps({f"custom_{i}": f"value {i} " * 20 for i in range(20)})  # ~4 KB of JSON
-    with connection.cursor() as cursor:
-        cursor.execute(_TEMP_TABLES)
-        cursor.execute(
-            f"INSERT INTO awin_stage (line, fingerprint, price_cents, in_stock, {', '.join(_STAGE_TEXT)}, raw)"
-            f" VALUES (2, 1, 100, true, {', '.join(['%s'] * len(_STAGE_TEXT))}, %s::jsonb)",
-            [""] * len(_STAGE_TEXT) + [raw],
-        )
-        cursor.execute("SELECT pg_column_compression(raw), raw = %s::jsonb FROM awin_stage", [raw])
-        assert cursor.fetchone() == (None, True)
-        # The same row in a table with the default settings would have been compressed.
-        cursor.execute("CREATE TEMP TABLE plain_stage (LIKE awin_stage)")
-        cursor.execute("INSERT INTO plain_stage SELECT * FROM awin_stage")
-        cursor.execute("SELECT pg_column_compression(raw) FROM plain_stage")
-        assert cursor.fetchone()[0] is not None  # pglz, or lz4 where that is the default
-        cursor.execute(_DROP_TEMP_TABLES + ", plain_stage")
 
 
 @needs_sample
