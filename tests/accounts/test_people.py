@@ -17,9 +17,14 @@ def test_the_acting_user_is_found_by_e_mail_whatever_its_case_and_spaces():
     assert user_by_email("Anna@Example.com") == anna
 
 
-def test_no_as_user_option_means_no_acting_user():
+def test_no_as_user_option_means_no_acting_user_but_a_blank_one_is_an_error():
+    make_user(email="")
     assert acting(None) is None
-    assert acting("") is None
+    for blank in ("", "  "):
+        with pytest.raises(CommandError, match="no user has this e-mail address"):
+            acting(blank)
+    with pytest.raises(CommandError, match="No user with the e-mail"):
+        user_by_email(" ")
 
 
 def test_an_unknown_e_mail_is_an_error_naming_the_option_and_the_address():

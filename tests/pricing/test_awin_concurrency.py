@@ -163,7 +163,28 @@ def test_variants_another_import_is_adding_are_waited_for_and_matched(tmp_path, 
         for n in (1, 2, 3)
     ]
     second = write_feed(tmp_path / "second.csv", rows)
+    runs: list[ImportRun] = []
+    import_pid: list[int] = []
+
+    def work() -> None:
+        try:
+            with connection.cursor() as cursor:  # the backend the import will use
+                cursor.execute("SELECT pg_backend_pid()")
+                import_pid.append(cursor.fetchone()[0])
+            runs.append(awin_feed_import(path=second))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=work)
     other = psycopg.connect(**connection.get_connection_params())
+
+    def waits_on_other() -> bool:
+        """Whether the import waits on the other transaction's locks (its insert of the same variants)."""
+        if not import_pid:
+            return False
+        row = other.execute("SELECT pg_backend_pid() = ANY(pg_blocking_pids(%s))", [import_pid[0]]).fetchone()
+        return bool(row and row[0])
+
     try:
         added = other.execute(
             "INSERT INTO products.variants (product_id, size_id, sku) SELECT %s, size_id, '' FROM products.variants"
@@ -172,28 +193,16 @@ def test_variants_another_import_is_adding_are_waited_for_and_matched(tmp_path, 
             [acs.pk, xt6.pk, acs.pk],
         ).fetchall()
         assert len(added) == 3
-        runs: list[ImportRun] = []
-
-        def work() -> None:
-            try:
-                runs.append(awin_feed_import(path=second))
-            finally:
-                connection.close()
-
-        thread = threading.Thread(target=work)
         thread.start()
         deadline = time.monotonic() + 60
-        while True:
-            other.execute("SELECT pg_stat_clear_snapshot()")  # else the transaction sees one snapshot
-            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid <> pg_backend_pid()"
-            if (other.execute(waiting).fetchone() or (0,))[0]:
-                break
+        while not waits_on_other():
             assert time.monotonic() < deadline, "the import never waited for the other transaction"
             time.sleep(0.05)
         other.commit()
-        thread.join(timeout=60)
     finally:
-        other.close()
+        other.close()  # rolls back if the test failed before the commit, so the import can end
+        if thread.ident is not None:
+            thread.join(timeout=60)
     (run,) = runs
     assert (run.status, run.rows_created, run.options["unmatched"]) == ("succeeded", 3, {}), run.message
     assert Variant.objects.count() == 8
