@@ -1,5 +1,6 @@
 import json
 import uuid
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -13,10 +14,24 @@ from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationFo
 
 from accounts import models
 from accounts.gdpr import user_anonymize, user_export
+from accounts.roles import grants_permissions
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
 from soleflip.admin import HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
 
 admin.site.unregister(Group)
+
+RAW_PERMISSION_FIELDS = ("is_superuser", "groups", "user_permissions")
+RAW_PERMISSIONS: Any = (
+    "Permissions",
+    {
+        "classes": ["collapse"],
+        "fields": RAW_PERMISSION_FIELDS,
+        "description": (
+            "The role above decides the role group. Other groups and single permissions add to it; "
+            "a read-only person is never a superuser and keeps only view permissions."
+        ),
+    },
+)
 
 
 @admin.register(Group)
@@ -32,15 +47,36 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):  # type: ignore[misc]
     list_display = ["username", "email", "role", "is_staff", "is_active", "last_login"]
     list_filter = ["role", "is_staff", "is_active"]
     search_fields = ["username", "email", "first_name", "last_name"]
+    # The role decides a person's access; the raw permissions below it are for admins only.
     fieldsets = (
-        *(BaseUserAdmin.fieldsets or ()),
-        (
-            "Role and data protection",
-            {"fields": ("role", "data_retention_until", "deletion_requested_at", "anonymized_at")},
-        ),
+        (None, {"fields": ("username", "password", "role")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff")}),
+        RAW_PERMISSIONS,
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+        ("Data protection", {"fields": ("data_retention_until", "deletion_requested_at", "anonymized_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ["wide"], "fields": ("username", "usable_password", "password1", "password2", "role")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email")}),
+        ("Access", {"fields": ("is_active", "is_staff")}),
+        RAW_PERMISSIONS,
     )
     readonly_fields = ["anonymized_at", "last_login", "date_joined"]
     actions = ["anonymize", "export_personal_data"]
+
+    def get_fieldsets(self, request: HttpRequest, obj: models.User | None = None) -> Any:
+        fieldsets = super().get_fieldsets(request, obj)
+        if grants_permissions(request.user):
+            return fieldsets
+        # Left out of the form too, so a posted value is ignored.
+        hidden = set(RAW_PERMISSION_FIELDS)
+        kept = [(name, {**opts, "fields": [f for f in opts["fields"] if f not in hidden]}) for name, opts in fieldsets]
+        return [(name, opts) for name, opts in kept if opts["fields"]]
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        form.instance.sync_role()  # the groups box was saved after the role: the role wins
 
     def has_anonymize_user_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("accounts.anonymize_user")

@@ -84,6 +84,12 @@ class User(UUIDModel, AbstractUser):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         refuse_card_numbers(self, exempt={"password"})  # a hash may hold long digit runs
+        update_fields = kwargs.get("update_fields")
+        if self.role == Role.READONLY and self.is_superuser:
+            # A superuser passes every permission check: read-only would mean nothing.
+            self.is_superuser = False
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "is_superuser"}
         # A login only stamps last_login, which history leaves out: no history row for it.
         if set(kwargs.get("update_fields") or ()) == {"last_login"}:
             self.skip_history_when_saving = True
@@ -91,17 +97,23 @@ class User(UUIDModel, AbstractUser):
             super().save(*args, **kwargs)
         finally:
             self.__dict__.pop("skip_history_when_saving", None)
-        update_fields = kwargs.get("update_fields")
         if update_fields is None or "role" in update_fields:  # not on a login's last_login save
-            self.sync_role_group()
+            self.sync_role()
 
-    def sync_role_group(self) -> None:
-        """Make the role's group this user's only role group (other groups stay)."""
+    def sync_role(self) -> None:
+        """Make the user's groups and permissions agree with their role.
+
+        The role's group becomes their only role group (groups that are no role stay), and a
+        read-only user keeps no direct permission but view ones. Saving the user does this;
+        a form that saves groups and permissions after the user calls it again afterwards.
+        """
         role_names = set(Role.values)
         current = {g.name for g in self.groups.all() if g.name in role_names}
         if current != {self.role}:
             self.groups.remove(*Group.objects.filter(name__in=role_names - {self.role}))
             self.groups.add(Group.objects.get_or_create(name=self.role)[0])
+        if self.role == Role.READONLY:
+            self.user_permissions.remove(*self.user_permissions.exclude(codename__startswith="view_"))
 
 
 class ApiKey(TimestampedModel):

@@ -9,6 +9,7 @@ checked by django-import-export (IMPORT_EXPORT_*_PERMISSION_CODE) and by our own
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.models import Group, Permission
@@ -113,6 +114,14 @@ def roles_sync() -> None:
 
 def role_group(role: str) -> Group:
     return Group.objects.get_or_create(name=role)[0]
+
+
+def grants_permissions(user: Any) -> bool:
+    """May this person hand out raw permissions (superuser status, groups, single permissions)?
+
+    Only superusers and the admin role; everyone else sets a person's access by their role.
+    """
+    return bool(getattr(user, "is_superuser", False) or getattr(user, "role", None) == Role.ADMIN)
 
 
 ACTION_LETTERS = (("view", "V"), ("add", "A"), ("change", "C"), ("delete", "D"), ("import", "I"), ("export", "E"))

@@ -1,23 +1,27 @@
 from decimal import Decimal
+from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import DurationField, ExpressionWrapper, QuerySet
 from django.db.models.functions import Coalesce, Now
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog import models
-from catalog.services import inventory_set_status, size_review_accept, size_review_dismiss
+from catalog.services import inventory_buy, size_review_accept, size_review_dismiss
 from catalog.timeline import inventory_timeline
 from pricing.models import PriceSource
 from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
+from soleflip.admin_actions import EventAdminMixin, EventForm, action_form
 from soleflip.exports import ExportSelectionMixin
 from soleflip.money import format_cents
+from transactions.admin import listing_url, sale_url
 from transactions.models import Listing, Order
+from transactions.services import inventory_set_status
 
 
 @admin.register(models.Brand)
@@ -160,25 +164,103 @@ class VariantAdmin(ProductSearchMixin, HistoryAdmin):
 class ListingInline(TabularInline):
     model = Listing
     extra = 0
-    fields = ["platform", "ask_price_cents", "currency", "status", "listed_at", "ended_at"]
-    autocomplete_fields = ["platform"]
-    show_change_link = True
-
-
-class OrderInline(TabularInline):
-    model = Order
-    extra = 0
-    fields = ["platform", "external_order_number", "sold_at", "sale_price_cents", "net_proceeds_cents", "status"]
+    fields = ["platform", "ask", "status", "listed_at", "ended_at"]
     readonly_fields = fields
     show_change_link = True
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False  # orders come from sales reports or the order screen
+        return False  # a pair is listed with "List on a platform", which keeps its status right
+
+    @admin.display(description="ask")
+    def ask(self, obj: Listing) -> str:
+        return format_cents(obj.ask_price_cents, obj.currency)
+
+
+class OrderInline(TabularInline):
+    model = Order
+    extra = 0
+    fields = ["platform", "external_order_number", "sold_at", "sale_price", "net_proceeds", "status"]
+    readonly_fields = fields
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False  # orders come from sales reports or "Record a sale"
+
+    @admin.display(description="sale price")
+    def sale_price(self, obj: Order) -> str:
+        return format_cents(obj.sale_price_cents, obj.currency)
+
+    @admin.display(description="net proceeds")
+    def net_proceeds(self, obj: Order) -> str:
+        return format_cents(obj.net_proceeds_cents, obj.currency)
+
+
+class PurchaseForm(EventForm):
+    """A pair enters stock (``inventory_buy``)."""
+
+    ean = forms.CharField(
+        label="EAN/GTIN", required=False, max_length=14, help_text="From the box: decides product and size."
+    )
+    incoming = forms.BooleanField(required=False, help_text="On its way: not in hand yet.")
+
+    class Meta:
+        model = models.Inventory
+        fields = [
+            "product",
+            "size",
+            "purchase_price_cents",
+            "currency",
+            "purchase_fx_rate",
+            "supplier",
+            "supplier_account",
+            "purchased_at",
+            "condition",
+            "location",
+            "external_order_ref",
+            "notes",
+        ]
+        help_texts = {
+            "purchase_fx_rate": "Needed for a price in another currency than the base currency.",
+            "purchased_at": "Empty: now.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["product"].required = False
+        self.fields["purchase_fx_rate"].required = False
+        self.fields["purchase_fx_rate"].initial = None
+        self.fields["purchase_price_cents"].required = True
+
+    def run_event(self, data: dict[str, Any]) -> models.Inventory:
+        return inventory_buy(
+            acting_user=self.request.user,
+            product=data.get("product"),
+            size=data.get("size"),
+            ean=data.get("ean") or None,
+            purchase_price_cents=data["purchase_price_cents"],
+            currency=data.get("currency") or None,
+            purchase_fx_rate=data.get("purchase_fx_rate"),
+            supplier=data.get("supplier"),
+            supplier_account=data.get("supplier_account"),
+            purchased_at=data.get("purchased_at"),
+            condition=data.get("condition") or models.Condition.NEW,
+            location=data.get("location") or "",
+            external_order_ref=data.get("external_order_ref") or "",
+            notes=data.get("notes") or "",
+            incoming=data.get("incoming", False),
+        )
+
+
+class WriteOffForm(forms.Form):
+    confirm = forms.BooleanField(label="Yes, write these pairs off", help_text="Their listings end.")
 
 
 @admin.register(models.Inventory)
-class InventoryAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
+class InventoryAdmin(EventAdminMixin, ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
+    event_form = PurchaseForm
+    event_extra_fields = ("ean", "incoming")
     gtin_path = "variant__ean"
     exact_search_fields = ("external_order_ref",)
     list_display = [
@@ -197,8 +279,29 @@ class InventoryAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     search_fields = ["product__name", "product__style_code", "variant__ean", "external_order_ref"]
     autocomplete_fields = ["product", "size", "variant", "supplier", "supplier_account"]
     inlines = [ListingInline, OrderInline]
-    readonly_fields = ["days_in_stock", "realized_profit", "roi", "timeline"]
-    actions = ["mark_available", "mark_reserved", "mark_returned", "mark_written_off"]
+    readonly_fields = ["status", "variant", "days_in_stock", "realized_profit", "roi", "next_steps", "timeline"]
+    actions = [
+        "list_on_platform",
+        "record_sale",
+        "mark_available",
+        "mark_reserved",
+        "mark_returned",
+        "mark_written_off",
+    ]
+
+    @admin.display(description="next steps")
+    def next_steps(self, obj: models.Inventory) -> str:
+        if obj.pk is None or obj.status not in models.OPEN_STOCK:
+            return "–"
+        links = []
+        if obj.status in (models.InventoryStatus.AVAILABLE, models.InventoryStatus.LISTED):
+            links.append(
+                format_html(
+                    '<a class="text-primary-600" href="{}">List on a platform</a>', listing_url(inventory=obj.pk)
+                )
+            )
+        links.append(format_html('<a class="text-primary-600" href="{}">Record a sale</a>', sale_url(inventory=obj.pk)))
+        return format_html_join(" · ", "{}", ((link,) for link in links))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[models.Inventory]:
         age = ExpressionWrapper(Now() - Coalesce("purchased_at", "created_at"), output_field=DurationField())
@@ -241,8 +344,23 @@ class InventoryAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
         return f"{(sale.net_proceeds_cents - obj.purchase_price_cents) * 100 / obj.purchase_price_cents:.1f}%"
 
     def _mark(self, request: HttpRequest, queryset: QuerySet[models.Inventory], status: str) -> None:
-        changed = inventory_set_status(items=queryset, status=status, user=request.user)
-        self.message_user(request, f"{changed} item(s) marked {models.InventoryStatus(status).label.lower()}.")
+        report = inventory_set_status(acting_user=request.user, items=queryset, status=status)
+        label = models.InventoryStatus(status).label.lower()
+        self.message_user(request, str(report).replace("marked", f"marked {label}", 1))
+
+    @admin.action(description="List the selected pair on a platform", permissions=["change"])
+    def list_on_platform(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one pair to list.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(listing_url(inventory=queryset.get().pk))
+
+    @admin.action(description="Record the sale of the selected pair", permissions=["change"])
+    def record_sale(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> HttpResponse | None:
+        if queryset.count() != 1:
+            self.message_user(request, "Choose one pair to sell.", messages.WARNING)
+            return None
+        return HttpResponseRedirect(sale_url(inventory=queryset.get().pk))
 
     @admin.action(description="Mark selected as available", permissions=["change"])
     def mark_available(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
@@ -252,13 +370,22 @@ class InventoryAdmin(ExportSelectionMixin, ProductSearchMixin, HistoryAdmin):
     def mark_reserved(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
         self._mark(request, queryset, models.InventoryStatus.RESERVED)
 
-    @admin.action(description="Mark selected as returned", permissions=["change"])
+    @admin.action(description="Mark selected as returned to the supplier", permissions=["change"])
     def mark_returned(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
         self._mark(request, queryset, models.InventoryStatus.RETURNED)
 
-    @admin.action(description="Mark selected as written off", permissions=["change"])
-    def mark_written_off(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> None:
-        self._mark(request, queryset, models.InventoryStatus.WRITTEN_OFF)
+    @admin.action(description="Write off selected", permissions=["change"])
+    def mark_written_off(self, request: HttpRequest, queryset: QuerySet[models.Inventory]) -> HttpResponse | None:
+        return action_form(
+            self,
+            request,
+            queryset,
+            form_class=WriteOffForm,
+            title="Write off pairs",
+            submit="Write off",
+            intro="Written-off pairs leave the stock figures; their active listings end.",
+            apply=lambda data: self._mark(request, queryset, models.InventoryStatus.WRITTEN_OFF),
+        )
 
 
 class SizeReviewForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
 
+import pgtrigger
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex, OpClass
 from django.core.validators import RegexValidator
@@ -586,6 +587,87 @@ class InventoryStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", "Written off"
 
 
+#: Pairs still in stock: bought and not gone (sold, returned to the supplier, written off). The
+#: one list of them; the inventory index below, the analytics views and every sale read it.
+OPEN_STOCK: tuple[str, ...] = (
+    InventoryStatus.INCOMING,
+    InventoryStatus.AVAILABLE,
+    InventoryStatus.LISTED,
+    InventoryStatus.RESERVED,
+)
+#: Statuses staff may set by hand; "listed" follows from listings, "sold" from orders.
+MANUAL_STATUSES: tuple[str, ...] = (
+    InventoryStatus.INCOMING,
+    InventoryStatus.AVAILABLE,
+    InventoryStatus.RESERVED,
+    InventoryStatus.RETURNED,
+    InventoryStatus.WRITTEN_OFF,
+)
+
+
+def pair_state_check(*pairs: str) -> str:
+    """PL/pgSQL of the deferred triggers that keep a pair's status true to its orders and listings.
+
+    For each pair (inventory id expressions, NULLs skipped): it is Sold exactly when it has
+    an open order (one not cancelled or returned), and Listed exactly when one of its
+    listings is active. Checked at commit, so an event may write the order, the listings and
+    the status in any order; whatever wrote them (a service, raw SQL, COPY), the commit of a
+    contradiction fails with the rule it broke.
+    """
+    return f"""
+        FOREACH pair IN ARRAY ARRAY[{", ".join(pairs)}]::uuid[] LOOP
+            CONTINUE WHEN pair IS NULL;
+            SELECT i.status, format('%s (%s), %s', p.name, p.style_code, COALESCE(s.region || ' ' || s.value, 'no size'))
+                INTO pair_status, pair_label
+                FROM products.inventory i
+                JOIN products.products p ON p.id = i.product_id
+                LEFT JOIN products.sizes s ON s.id = i.size_id
+                WHERE i.id = pair;
+            CONTINUE WHEN NOT FOUND;
+            has_open_order := EXISTS (
+                SELECT 1 FROM transactions.orders o
+                WHERE o.inventory_id = pair AND o.status NOT IN ('cancelled', 'returned')
+            );
+            has_active_listing := EXISTS (
+                SELECT 1 FROM platforms.listings l WHERE l.inventory_id = pair AND l.status = 'active'
+            );
+            IF pair_status = 'sold' AND NOT has_open_order THEN
+                RAISE EXCEPTION 'the pair % is sold but has no open order: a pair is sold by recording its sale', pair_label
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'chk_inventory_sold_has_order';
+            ELSIF pair_status <> 'sold' AND has_open_order THEN
+                RAISE EXCEPTION 'the pair % has an open order, so it is sold, not %', pair_label, pair_status
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'chk_inventory_sold_has_order';
+            ELSIF has_active_listing AND pair_status <> 'listed' THEN
+                RAISE EXCEPTION 'the pair % is % but has an active listing: end the listing first', pair_label, pair_status
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'chk_inventory_listed_has_listing';
+            ELSIF pair_status = 'listed' AND NOT has_active_listing THEN
+                RAISE EXCEPTION 'the pair % is listed but none of its listings is active', pair_label
+                    USING ERRCODE = 'check_violation', CONSTRAINT = 'chk_inventory_listed_has_listing';
+            END IF;
+        END LOOP;
+        RETURN NULL;
+    """
+
+
+def pair_state_trigger(name: str, operation: Any, *pairs: str) -> pgtrigger.Trigger:
+    """A deferred row trigger running ``pair_state_check`` at commit."""
+    return pgtrigger.Trigger(
+        name=name,
+        level=pgtrigger.Row,
+        when=pgtrigger.After,
+        timing=pgtrigger.Deferred,
+        operation=operation,
+        func=pair_state_check(*pairs),
+        declare=[
+            ("pair", "uuid"),
+            ("pair_status", "text"),
+            ("pair_label", "text"),
+            ("has_open_order", "boolean"),
+            ("has_active_listing", "boolean"),
+        ],
+    )
+
+
 class Condition(models.TextChoices):
     NEW = "new", "New (deadstock)"
     NEW_DEFECTS = "new_defects", "New with defects"
@@ -605,7 +687,7 @@ class Inventory(AuthoredModel):
     supplier_account = models.ForeignKey(
         SupplierAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="inventory"
     )
-    quantity = models.IntegerField(default=1)
+    quantity = models.IntegerField(default=1, editable=False, help_text="Always 1: a row is one pair.")
     purchase_price_cents = models.IntegerField(null=True, blank=True, help_text="Price paid per pair, in cents.")
     currency = models.CharField(max_length=3, default="EUR")
     purchase_fx_rate = models.DecimalField(
@@ -626,7 +708,10 @@ class Inventory(AuthoredModel):
 
     class Meta:
         db_table = "inventory"
-        triggers = audit_triggers()
+        triggers = [
+            *audit_triggers(),
+            pair_state_trigger("pair_state", pgtrigger.Insert | pgtrigger.UpdateOf("status"), "NEW.id"),
+        ]
         verbose_name = "inventory item"
         verbose_name_plural = "inventory"
         ordering = ["-purchased_at"]
@@ -641,11 +726,13 @@ class Inventory(AuthoredModel):
             models.Index(
                 fields=["status", "-purchased_at"],
                 name="idx_inventory_open_status",
-                condition=models.Q(status__in=["incoming", "available", "listed", "reserved"]),
+                condition=models.Q(status__in=[str(status) for status in OPEN_STOCK]),
             ),
         ]
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="chk_inventory_quantity_positive"),
+            # A row is one pair: it is bought, listed, sold and returned as one (docs/adr/0014).
+            models.CheckConstraint(condition=models.Q(quantity=1), name="chk_inventory_one_pair"),
             models.CheckConstraint(
                 condition=models.Q(purchase_price_cents__isnull=True) | models.Q(purchase_price_cents__gte=0),
                 name="chk_inventory_purchase_price_positive",

@@ -1,17 +1,35 @@
-"""Writes on the catalog that touch many rows: size charts and size standardization."""
+"""Writes on the catalog: a purchase (a pair enters stock), size charts and size standardization."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from catalog.models import Brand, ReviewStatus, Size, SizeChart, SizeReview
+from catalog.gtin import normalize_gtin
+from catalog.models import (
+    Brand,
+    Condition,
+    Inventory,
+    InventoryStatus,
+    Product,
+    ReviewStatus,
+    Size,
+    SizeChart,
+    SizeReview,
+    Supplier,
+    SupplierAccount,
+    Variant,
+)
 from catalog.sizing import ChartLine, Decision, load_charts, standardize
+from soleflip.db import act_as
 
 BRAND_NAMES = {"nike": "Nike", "jordan": "Jordan", "adidas": "adidas", "asics": "ASICS", "new-balance": "New Balance"}
 
@@ -168,13 +186,84 @@ def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
     return review
 
 
-# Statuses staff may set by hand; "listed" and "sold" follow from listings and orders.
-MANUAL_STATUSES = {"incoming", "available", "reserved", "returned", "written_off"}
+class PurchaseRefused(ValidationError):
+    """A purchase that cannot be recorded as given; nothing was written."""
 
 
 @transaction.atomic
-def inventory_set_status(*, items: Any, status: str, user: Any) -> int:
-    """Set the status of many inventory items in one statement; sold items stay sold."""
-    if status not in MANUAL_STATUSES:
-        raise ValueError(f"status {status!r} cannot be set by hand (allowed: {', '.join(sorted(MANUAL_STATUSES))})")
-    return int(items.exclude(status="sold").update(status=status, updated_by=user, updated_at=timezone.now()))
+def inventory_buy(
+    *,
+    acting_user: Any,
+    purchase_price_cents: int,
+    product: Product | None = None,
+    size: Size | None = None,
+    ean: str | None = None,
+    currency: str | None = None,
+    purchase_fx_rate: Decimal | None = None,
+    supplier: Supplier | None = None,
+    supplier_account: SupplierAccount | None = None,
+    purchased_at: dt.datetime | None = None,
+    condition: str = Condition.NEW,
+    location: str = "",
+    external_order_ref: str = "",
+    notes: str = "",
+    incoming: bool = False,
+) -> Inventory:
+    """A pair enters stock: bought at a price, from a supplier, on a date.
+
+    The variant is the product's in that size (or the one whose GTIN is ``ean``, which then
+    decides the product and size too); the supplier's name is kept with the pair. A price in
+    another currency than the base currency needs its FX rate at purchase. ``incoming``: the
+    pair is on its way (status Incoming), else it is Available.
+    """
+    act_as(acting_user)
+    base = settings.BASE_CURRENCY
+    currency = currency or base
+    if ean:
+        try:
+            code = normalize_gtin(ean)
+        except ValueError as exc:
+            raise PurchaseRefused(f"EAN/GTIN {ean}: {exc}") from exc
+        variant = Variant.objects.select_related("product", "size").filter(ean=code).first()
+        if variant is None:
+            raise PurchaseRefused(f"no variant in the catalog has the EAN/GTIN {code}")
+        if product is not None and product.pk != variant.product_id:
+            raise PurchaseRefused(f"EAN/GTIN {code} is {variant}, not {product}")
+        product, size = variant.product, variant.size
+    elif product is None:
+        raise PurchaseRefused("a purchase needs the product (or an EAN/GTIN)")
+    else:
+        variant = Variant.objects.filter(product=product, size=size).first() if size is not None else None
+    if purchase_price_cents < 0:
+        raise PurchaseRefused("the purchase price cannot be negative")
+    if purchase_fx_rate is None:
+        if currency != base:
+            raise PurchaseRefused(f"a price in {currency} needs its FX rate into {base} on the purchase day")
+        purchase_fx_rate = Decimal(1)
+    purchased_at = purchased_at or timezone.now()
+    if purchased_at > timezone.now() + dt.timedelta(minutes=5):
+        raise PurchaseRefused("the purchase date is in the future")
+    if supplier_account is not None and supplier is None:
+        supplier = supplier_account.supplier
+    item = Inventory(
+        product=product,
+        size=size,
+        variant=variant,
+        supplier=supplier,
+        supplier_name=supplier.name if supplier is not None else "",
+        supplier_account=supplier_account,
+        purchase_price_cents=purchase_price_cents,
+        currency=currency,
+        purchase_fx_rate=purchase_fx_rate,
+        purchased_at=purchased_at,
+        condition=condition,
+        location=location,
+        external_order_ref=external_order_ref,
+        notes=notes,
+        status=InventoryStatus.INCOMING if incoming else InventoryStatus.AVAILABLE,
+    )
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        item.created_by = item.updated_by = acting_user
+    item.full_clean(exclude=["product", "size", "variant", "supplier", "supplier_account"])
+    item.save(force_insert=True)
+    return item

@@ -18,6 +18,7 @@ from pricing.analytics import analytics_refresh
 from pricing.imports import import_run_errors_csv
 from soleflip.admin import ProductSearchMixin, ReadOnlyAdminMixin, SoleflipAdmin, money
 from soleflip.exports import ExportSelectionMixin
+from soleflip.money import format_bps, format_cents
 from transactions.models import Platform
 
 
@@ -159,11 +160,18 @@ class AwinProductAdmin(SoleflipAdmin):
 
 @admin.register(models.PriceRule)
 class PriceRuleAdmin(SoleflipAdmin):
-    list_display = ["name", "rule_type", "brand", "category", "priority", "is_active"]
+    list_display = ["name", "rule_type", "value", "brand", "category", "priority", "is_active"]
     list_filter = ["rule_type", "is_active"]
     list_select_related = ["brand", "category"]
     search_fields = ["name"]
     autocomplete_fields = ["brand", "category"]
+
+    @admin.display(description="value")
+    def value(self, obj: models.PriceRule) -> str:
+        # A fixed markup is an amount, every other rule a percentage (chk_price_rules_value_present).
+        if obj.rule_type == models.RuleType.FIXED_MARKUP:
+            return format_cents(obj.value_cents, obj.currency)
+        return format_bps(obj.value_bps)
 
 
 @admin.register(models.BrandMultiplier)

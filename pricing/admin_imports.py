@@ -46,7 +46,7 @@ def _awin(**kwargs: Any) -> ImportRun:
 
 
 def _sales(**kwargs: Any) -> ImportRun:
-    from transactions.services import sales_report_import
+    from transactions.sales_import import sales_report_import
 
     return sales_report_import(platform_code=kwargs.pop("platform"), **kwargs)
 
@@ -99,6 +99,8 @@ class ImportForm(forms.Form):
 
 def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResponse:
     """Step 1: upload and options; step 2: the dry run's result, then confirm or cancel."""
+    if not any(request.user.has_perm(kind.permission) for kind in KINDS.values()):
+        raise PermissionDenied("You may not import files.")
     pending = request.session.get(SESSION_KEY, {})
     if request.method == "POST" and "confirm" in request.POST:
         return _confirm(model_admin, request, pending, request.POST["confirm"])

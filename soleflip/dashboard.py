@@ -1,7 +1,8 @@
 """The admin index: the numbers a reseller opens the back office for.
 
-Everything here reads the analytics materialized views (refreshed every 5 minutes) or small
-indexed slices of live tables, so the page stays fast at a million price rows.
+Stock and sales figures are read live from the inventory and orders (indexed slices), so a
+sale shows the moment it commits; market prices and opportunities come from the analytics
+materialized views (refreshed every 5 minutes), so the page stays fast at a million price rows.
 """
 
 from __future__ import annotations
@@ -12,14 +13,17 @@ from collections import defaultdict
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
+from django.db import connection
+from django.db.models import Count, Sum
+from django.db.models.functions import TruncDate
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
-from pricing.models import DailySales, ImportRun, InventoryAging, ProfitOpportunity, ViewRefresh
+from catalog.models import OPEN_STOCK
+from pricing.models import ImportRun, InventoryAging, ProfitOpportunity, ViewRefresh
 from soleflip.money import format_cents
-from transactions.models import Platform
+from transactions.models import CLOSED_ORDER_STATUSES, Order, Platform
 
 WEEKS = 12
 CHART_COLORS = ["#7c3aed", "#0ea5e9", "#f59e0b", "#10b981", "#ef4444", "#64748b"]
@@ -35,34 +39,51 @@ def _money(cents: int | None) -> str:
 
 
 def stock_figures() -> dict[str, Any]:
-    """Open stock at cost and at market (highest bids), unrealized profit, dead stock."""
-    totals = InventoryAging.objects.aggregate(
-        pairs=Sum("quantity"),
-        at_cost=Sum("locked_capital_base_cents"),
-        at_market=Sum("market_bid_cents", filter=Q(market_bid_cents__isnull=False)),
-        cost_with_market=Sum("locked_capital_base_cents", filter=Q(market_bid_cents__isnull=False)),
-        unrealized=Sum("unrealized_profit_cents"),
-        dead_pairs=Sum("quantity", filter=Q(is_dead_stock=True)),
-        dead_capital=Sum("locked_capital_base_cents", filter=Q(is_dead_stock=True)),
-    )
+    """Open stock at cost and at market (highest bids), unrealized profit, dead stock.
+
+    Which pairs are in stock is read live from the inventory (its open-stock index), so a
+    sale, purchase or write-off shows the moment it commits; the market bids come from the
+    inventory aging view (refreshed every 5 minutes). A pair bought since the last refresh
+    counts at cost, without a bid until then.
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT count(*),
+                   sum(round(COALESCE(i.purchase_price_cents, 0) * i.purchase_fx_rate))::bigint,
+                   sum(a.market_bid_cents) FILTER (WHERE a.market_bid_cents IS NOT NULL)::bigint,
+                   sum(a.unrealized_profit_cents)::bigint,
+                   count(*) FILTER (WHERE COALESCE(i.purchased_at, i.created_at) < now() - interval '90 days'),
+                   sum(round(COALESCE(i.purchase_price_cents, 0) * i.purchase_fx_rate))
+                       FILTER (WHERE COALESCE(i.purchased_at, i.created_at) < now() - interval '90 days')::bigint
+            FROM products.inventory i
+            LEFT JOIN analytics.inventory_aging_mv a ON a.inventory_id = i.id
+            WHERE i.status = ANY(%s)
+            """,
+            [list(OPEN_STOCK)],
+        )
+        pairs, at_cost, at_market, unrealized, dead_pairs, dead_capital = cursor.fetchone()
     return {
-        "pairs": totals["pairs"] or 0,
-        "at_cost": _money(totals["at_cost"]),
-        "at_market": _money(totals["at_market"]),
-        "unrealized": _money(totals["unrealized"]),
-        "dead_pairs": totals["dead_pairs"] or 0,
-        "dead_capital": _money(totals["dead_capital"]),
+        "pairs": pairs or 0,
+        "at_cost": _money(at_cost),
+        "at_market": _money(at_market),
+        "unrealized": _money(unrealized),
+        "dead_pairs": dead_pairs or 0,
+        "dead_capital": _money(dead_capital),
     }
 
 
 def weekly_sales(today: dt.date) -> dict[str, Any]:
-    """Net proceeds per ISO week and platform over the last weeks, as Chart.js data."""
+    """Net proceeds per ISO week and platform over the last weeks, as Chart.js data (live from orders)."""
     start = today - dt.timedelta(days=today.weekday() + 7 * (WEEKS - 1))
     weeks = [start + dt.timedelta(weeks=n) for n in range(WEEKS)]
+    since = timezone.make_aware(dt.datetime.combine(start, dt.time.min))
     rows = (
-        DailySales.objects.filter(day__gte=start, currency=settings.BASE_CURRENCY)
+        Order.objects.filter(sold_at__gte=since, currency=settings.BASE_CURRENCY)
+        .exclude(status__in=CLOSED_ORDER_STATUSES)
+        .annotate(day=TruncDate("sold_at"))
         .values("day", "platform_id")
-        .annotate(net=Sum("net_cents"), orders=Sum("orders_count"))
+        .annotate(net=Sum("net_proceeds_cents"), orders=Count("id"))
     )
     names = dict(Platform.objects.values_list("id", "name"))
     net: dict[Any, dict[dt.date, int]] = defaultdict(lambda: dict.fromkeys(weeks, 0))
@@ -115,7 +136,9 @@ def top_opportunities(limit: int = 8) -> dict[str, Any]:
 
 
 def dead_stock(limit: int = 8) -> dict[str, Any]:
-    rows = InventoryAging.objects.filter(is_dead_stock=True).select_related("product", "size")[:limit]
+    rows = InventoryAging.objects.filter(is_dead_stock=True, inventory__status__in=OPEN_STOCK).select_related(
+        "product", "size"
+    )[:limit]
     return {
         "headers": ["Product", "Size", "Days", "At cost", "Highest bid"],
         "rows": [

@@ -41,6 +41,19 @@ def set_acting_user(user_id: Any, *, local: bool = True) -> None:
         )
 
 
+def act_as(user: Any) -> None:
+    """Record ``user`` (None: the system) as the acting user until the current transaction ends.
+
+    Every business service calls this first, inside its own transaction, so the audit log
+    and row-level security see who acted whichever entry point called it. Raises outside a
+    transaction: ``SET LOCAL`` there would silently last for one statement only.
+    """
+    if not connection.in_atomic_block:
+        raise RuntimeError("act_as() must run inside a transaction (transaction.atomic)")
+    user_id = getattr(user, "pk", None) if user is not None and getattr(user, "is_authenticated", False) else None
+    set_acting_user(user_id, local=True)
+
+
 def current_acting_user() -> str | None:
     """Return ``app.user_id`` as the database sees it (None when unset or reset)."""
     with connection.cursor() as cursor:

@@ -1,7 +1,9 @@
 """A small, realistic demo data set: what `make run` loads so the admin has something to show.
 
 Idempotent: rows are found by natural keys (slugs, style codes, EANs, order numbers) and
-only created when missing, so a second run changes nothing.
+only created when missing, so a second run changes nothing. Stock and sales are written by
+the business events (``inventory_buy``, ``listing_create``, ``sale_record`` ...), so the demo
+holds nothing the application itself could not have recorded.
 """
 
 from __future__ import annotations
@@ -28,8 +30,10 @@ from catalog.models import (
     SupplierType,
     Variant,
 )
+from catalog.services import inventory_buy
 from pricing.models import PriceSource, PriceType, SourceType
-from transactions.models import FeeSchedule, Listing, ListingStatus, Order, OrderStatus, Platform
+from transactions.models import FeeSchedule, Listing, Order, Platform
+from transactions.services import listing_create, order_complete, order_ship, sale_record
 
 BRANDS = ["Nike", "Jordan", "adidas", "New Balance", "ASICS"]
 
@@ -257,63 +261,55 @@ def _seed_stock(
     platforms: dict[str, Platform],
     now: dt.datetime,
 ) -> None:
-    # Three pairs per product: one sold, one listed, one in hand (some of those dead stock).
+    """Three pairs per product: one sold, one listed, one in hand (some of those dead stock).
+
+    Written by the business events, as staff would record them: buy, list, sell, ship,
+    complete. A pair is found by its supplier order number; one already there is left as it is.
+    """
     lifecycle = [InventoryStatus.SOLD, InventoryStatus.LISTED, InventoryStatus.AVAILABLE]
     for n, status in enumerate(lifecycle):
         ref = f"DEMO-{p_index:02d}{n}"
-        size = sizes[(p_index + n * 3) % len(sizes)]
+        if Inventory.objects.filter(external_order_ref=ref).exists():
+            continue
         supplier = suppliers[(p_index + n) % len(suppliers)]
         purchased_at = now - dt.timedelta(days=12 + p_index * 11 + n * 37)
-        item, created = Inventory.objects.get_or_create(
+        item = inventory_buy(
+            acting_user=None,
+            product=product,
+            size=sizes[(p_index + n * 3) % len(sizes)],
+            purchase_price_cents=retail * (85 - (p_index % 3) * 5) // 100,
+            currency="EUR",
+            supplier=supplier,
+            purchased_at=purchased_at,
+            location=f"Shelf {chr(65 + p_index % 4)}{n + 1}",
             external_order_ref=ref,
-            defaults={
-                "product": product,
-                "size": size,
-                "variant": Variant.objects.get(product=product, size=size),
-                "supplier": supplier,
-                "supplier_name": supplier.name,
-                "purchase_price_cents": retail * (85 - (p_index % 3) * 5) // 100,
-                "currency": "EUR",
-                "status": status,
-                "location": f"Shelf {chr(65 + p_index % 4)}{n + 1}",
-                "purchased_at": purchased_at,
-            },
         )
-        report.add(Inventory, created)
+        report.add(Inventory, True)
+        if status == InventoryStatus.AVAILABLE:
+            continue
         platform = platforms[["stockx", "goat", "alias"][(p_index + n) % 3]]
         ask = retail + 2500 + p_index * 700
-        if status in (InventoryStatus.LISTED, InventoryStatus.SOLD):
-            listing, created = Listing.objects.get_or_create(
-                platform=platform,
-                external_listing_id=f"{ref}-L",
-                defaults={
-                    "inventory": item,
-                    "ask_price_cents": ask,
-                    "status": ListingStatus.SOLD if status == InventoryStatus.SOLD else ListingStatus.ACTIVE,
-                    "listed_at": purchased_at + dt.timedelta(days=2),
-                },
-            )
-            report.add(Listing, created)
-        if status == InventoryStatus.SOLD:
-            sold_at = purchased_at + dt.timedelta(days=9)
-            schedule = FeeSchedule.objects.in_force(platform=platform, region="EU", seller_level=1, on=sold_at.date())
-            fees = schedule.fees_for(ask) if schedule else None
-            platform_fee = fees.transaction_fee_cents + fees.fixed_fee_cents if fees else 0
-            processing = fees.processing_fee_cents if fees else 0
-            _, created = Order.objects.get_or_create(
-                platform=platform,
-                external_order_number=f"{ref}-O",
-                defaults={
-                    "inventory": item,
-                    "listing": listing,
-                    "fee_schedule": schedule,
-                    "sold_at": sold_at,
-                    "sale_price_cents": ask,
-                    "platform_fee_cents": platform_fee,
-                    "processing_fee_cents": processing,
-                    "net_proceeds_cents": ask - platform_fee - processing,
-                    "payout_fx_rate": Decimal("1"),
-                    "status": OrderStatus.COMPLETED,
-                },
-            )
-            report.add(Order, created)
+        listing = listing_create(
+            acting_user=None,
+            inventory=item,
+            platform=platform,
+            ask_price_cents=ask,
+            listed_at=purchased_at + dt.timedelta(days=2),
+            external_listing_id=f"{ref}-L",
+        )
+        report.add(Listing, True)
+        if status != InventoryStatus.SOLD:
+            continue
+        order = sale_record(
+            acting_user=None,
+            inventory=item,
+            platform=platform,
+            listing=listing,
+            external_order_number=f"{ref}-O",
+            sale_price_cents=ask,
+            sold_at=purchased_at + dt.timedelta(days=9),
+            payout_fx_rate=Decimal("1"),
+        )
+        order_ship(acting_user=None, order=order)
+        order_complete(acting_user=None, order=order)
+        report.add(Order, True)

@@ -3,8 +3,14 @@
 Scale N adds 10*N products in 10 sizes each, so about 300*N price sources (a retail offer
 and a StockX bid and ask per size) and 60*N pairs of stock with their listings and orders
 over two years. N=3400 is the review's million-row scale (1.02M price sources, 204K pairs).
-Rows are written with COPY. Generation is deterministic per product, and a second run
-with the same N adds nothing (with a larger N it adds the difference).
+Generation is deterministic per product, and a second run with the same N adds nothing
+(with a larger N it adds the difference).
+
+Rows are written by COPY for speed, not through the business events; the database's pair
+checks verify every generated pair at commit, so the data keeps the events' rules: a sold
+pair has one open order and its listing is sold, a listed pair has exactly one active
+listing, any other pair has neither. Fees and net proceeds come from the same functions the
+events use (``schedule_fees`` with the schedule in force on the sale date, ``net_proceeds_cents``).
 """
 
 from __future__ import annotations
@@ -25,7 +31,8 @@ from catalog.models import Brand, GenderClass, Inventory, Product, Size, SizeReg
 from pricing.models import PriceSource
 from soleflip.bulk import copy_rows
 from soleflip.demo import demo_seed
-from transactions.models import FeeSchedule, Listing, Order, Platform
+from transactions.models import FeeSchedule, Listing, Order, Platform, net_proceeds_cents
+from transactions.services import NoFeeSchedule, fee_schedule_in_force, schedule_fees
 
 PRODUCTS_PER_SCALE = 10
 SIZES_PER_PRODUCT = 10
@@ -84,7 +91,17 @@ class _Context:
     sizes: dict[tuple[str, str], Size]
     suppliers: list[Supplier]
     platforms: list[Platform]
-    schedules: dict[uuid.UUID, FeeSchedule]
+    schedules: dict[tuple[uuid.UUID, dt.date], FeeSchedule | None] = field(default_factory=dict)
+
+    def schedule_on(self, platform: Platform, sold_at: dt.datetime) -> FeeSchedule | None:
+        """The platform's fee schedule in force on the sale date (one query per platform and day)."""
+        key = (platform.pk, timezone.localtime(sold_at).date())
+        if key not in self.schedules:
+            try:
+                self.schedules[key] = fee_schedule_in_force(platform=platform, sold_at=sold_at)
+            except NoFeeSchedule:
+                self.schedules[key] = None
+        return self.schedules[key]
 
 
 def _context(now: dt.datetime) -> _Context:
@@ -99,12 +116,7 @@ def _context(now: dt.datetime) -> _Context:
                 region=SizeRegion.EU, value=value, gender_class=gender, defaults={"standardized_value": Decimal(value)}
             )
     platforms = list(Platform.objects.order_by("code"))
-    schedules = {
-        p.pk: s
-        for p in platforms
-        if (s := FeeSchedule.objects.in_force(platform=p, region=p.region, seller_level=p.seller_level, on=now.date()))
-    }
-    return _Context(now, brands, sizes, list(Supplier.objects.order_by("slug")), platforms, schedules)
+    return _Context(now, brands, sizes, list(Supplier.objects.order_by("slug")), platforms)
 
 
 def _weighted(rng: random.Random, choices: list[tuple[str, int]]) -> str:
@@ -202,6 +214,7 @@ def _generate_pair(
         size_id=size_id,
         supplier_id=supplier.pk,
         supplier_name=supplier.name,
+        quantity=1,
         purchase_price_cents=retail * rng.randrange(60, 101) // 100,
         currency="EUR",
         status=status,
@@ -214,7 +227,13 @@ def _generate_pair(
     platform = rng.choice(ctx.platforms)
     ask = max(1000, int(market * rng.uniform(0.95, 1.25)))
     listing_id = _uuid(rng)
-    listed_at = purchased_at + dt.timedelta(days=rng.randrange(1, 5))
+    # Listed after the purchase and never in the future (a pair bought yesterday is listed today).
+    listed_at = min(purchased_at + dt.timedelta(days=rng.randrange(1, 5)), ctx.now - dt.timedelta(hours=2))
+    sold_at = (
+        min(listed_at + dt.timedelta(days=rng.randrange(1, 120)), ctx.now - dt.timedelta(hours=1))
+        if status == "sold"
+        else None
+    )
     out["listings"].add(
         id=listing_id,
         inventory_id=inventory_id,
@@ -222,16 +241,14 @@ def _generate_pair(
         external_listing_id=f"{ref}-L",
         ask_price_cents=ask,
         currency="EUR",
-        status="sold" if status == "sold" else "active",
+        status="active" if sold_at is None else "sold",
         listed_at=listed_at,
+        ended_at=sold_at,
     )
-    if status != "sold":
+    if sold_at is None:
         return
-    sold_at = min(listed_at + dt.timedelta(days=rng.randrange(1, 120)), ctx.now - dt.timedelta(hours=1))
-    schedule = ctx.schedules.get(platform.pk)
-    fees = schedule.fees_for(ask) if schedule else None
-    platform_fee = fees.transaction_fee_cents + fees.fixed_fee_cents if fees else 0
-    processing = fees.processing_fee_cents if fees else 0
+    schedule = ctx.schedule_on(platform, sold_at)
+    platform_fee, processing = schedule_fees(schedule, ask) if schedule else (0, 0)
     out["orders"].add(
         id=_uuid(rng),
         inventory_id=inventory_id,
@@ -243,7 +260,9 @@ def _generate_pair(
         sale_price_cents=ask,
         platform_fee_cents=platform_fee,
         processing_fee_cents=processing,
-        net_proceeds_cents=ask - platform_fee - processing,
+        net_proceeds_cents=net_proceeds_cents(
+            sale_price_cents=ask, platform_fee_cents=platform_fee, processing_fee_cents=processing
+        ),
         payout_fx_rate=Decimal("1"),
         status="completed",
     )

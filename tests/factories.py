@@ -208,7 +208,10 @@ def make_listing(**kw: Any) -> Listing:
     _lazy(kw, "inventory", make_inventory)
     _lazy(kw, "platform", make_platform)
     kw.setdefault("ask_price_cents", 19999)
-    return Listing.objects.create(**kw)
+    listing = Listing.objects.create(**kw)
+    if listing.status == "active":  # as listing_create leaves it: an active listing's pair is listed
+        Inventory.objects.filter(pk=listing.inventory_id).update(status="listed")
+    return listing
 
 
 def make_payout(**kw: Any) -> Payout:
@@ -227,7 +230,11 @@ def make_order(**kw: Any) -> Order:
     kw.setdefault("platform_fee_cents", 1800)
     kw.setdefault("processing_fee_cents", 600)
     kw.setdefault("net_proceeds_cents", 17600)
-    return Order.objects.create(**kw)
+    order = Order.objects.create(**kw)
+    if order.status not in ("cancelled", "returned"):  # as sale_record leaves it: the pair is sold
+        Inventory.objects.filter(pk=order.inventory_id).update(status="sold")
+        Listing.objects.filter(inventory_id=order.inventory_id, status="active").update(status="ended")
+    return order
 
 
 def make_unmatched_sale(**kw: Any) -> UnmatchedSale:

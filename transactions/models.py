@@ -6,13 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
+import pgtrigger
 from django.contrib.postgres.constraints import ExclusionConstraint
 from django.contrib.postgres.fields import RangeOperators
 from django.db import models
 from django.db.models import Func
 from simple_history.models import HistoricalRecords
 
-from catalog.models import Inventory
+from catalog.models import Inventory, pair_state_trigger
 from soleflip.audit import audit_triggers
 from soleflip.models import (
     CURRENCY_PATTERN,
@@ -171,7 +172,15 @@ class Listing(AuthoredModel):
 
     class Meta:
         db_table = "listings"
-        triggers = audit_triggers()
+        triggers = [
+            *audit_triggers(),
+            pair_state_trigger(
+                "listing_pair_state",
+                pgtrigger.Insert | pgtrigger.UpdateOf("status", "inventory_id") | pgtrigger.Delete,
+                "NEW.inventory_id",
+                "OLD.inventory_id",
+            ),
+        ]
         ordering = ["-listed_at"]
         indexes = [
             # The listing screen by status, newest first.
@@ -248,6 +257,35 @@ class OrderStatus(models.TextChoices):
     RETURNED = "returned", "Returned"
 
 
+#: Orders that no longer hold their pair: it is back in stock (cancelled) or came back (returned).
+CLOSED_ORDER_STATUSES: tuple[str, ...] = (OrderStatus.CANCELLED, OrderStatus.RETURNED)
+#: The order status machine: what each status may become (the database enforces it).
+ORDER_TRANSITIONS: tuple[tuple[str, str], ...] = (
+    (OrderStatus.PENDING, OrderStatus.SHIPPED),
+    (OrderStatus.PENDING, OrderStatus.COMPLETED),
+    (OrderStatus.PENDING, OrderStatus.CANCELLED),
+    (OrderStatus.SHIPPED, OrderStatus.COMPLETED),
+    (OrderStatus.SHIPPED, OrderStatus.RETURNED),
+    (OrderStatus.COMPLETED, OrderStatus.RETURNED),
+)
+
+
+def net_proceeds_cents(
+    *,
+    sale_price_cents: int,
+    platform_fee_cents: int = 0,
+    processing_fee_cents: int = 0,
+    shipping_cost_cents: int = 0,
+    other_costs_cents: int = 0,
+) -> int:
+    """What a sale leaves the seller, in the sale currency: the price less fees and costs.
+
+    The one definition: orders, fee quotes, imports and the analytics views (tested against
+    this function) all compute it so.
+    """
+    return sale_price_cents - platform_fee_cents - processing_fee_cents - shipping_cost_cents - other_costs_cents
+
+
 class Order(AuthoredModel):
     """A sale of an inventory item on a platform, with its fees and what it paid out."""
 
@@ -288,12 +326,26 @@ class Order(AuthoredModel):
     status = models.CharField(max_length=20, choices=OrderStatus.choices, default=OrderStatus.PENDING)
     buyer_region = models.CharField(max_length=10, blank=True)
     notes = models.TextField(blank=True)
+    refund_cents = models.IntegerField(
+        null=True, blank=True, help_text="Paid back to the buyer on a return, in the sale currency."
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    returned_at = models.DateTimeField(null=True, blank=True)
 
     history = HistoricalRecords(table_name="orders_history", cascade_delete_history=False)
 
     class Meta:
         db_table = "orders"
-        triggers = audit_triggers()
+        triggers = [
+            *audit_triggers(),
+            pair_state_trigger(
+                "order_pair_state",
+                pgtrigger.Insert | pgtrigger.UpdateOf("status", "inventory_id") | pgtrigger.Delete,
+                "NEW.inventory_id",
+                "OLD.inventory_id",
+            ),
+            pgtrigger.FSM(name="order_status_machine", field="status", transitions=list(ORDER_TRANSITIONS)),
+        ]
         ordering = ["-sold_at"]
         indexes = [
             # Dashboard: sales per platform, newest first (review 3.2).
@@ -305,6 +357,26 @@ class Order(AuthoredModel):
             models.Index(fields=["external_order_number"], name="idx_orders_external_number"),
         ]
         constraints = [
+            # One pair, one sale: of the orders of a pair at most one is open.
+            models.UniqueConstraint(
+                fields=["inventory"],
+                condition=~models.Q(status__in=["cancelled", "returned"]),
+                name="uq_orders_one_open_per_pair",
+                violation_error_message="This pair is sold already.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(refund_cents__isnull=True)
+                | models.Q(refund_cents__gte=0, refund_cents__lte=models.F("sale_price_cents")),
+                name="chk_orders_refund_within_price",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="returned") | models.Q(returned_at__isnull=False),
+                name="chk_orders_returned_has_date",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="cancelled") | models.Q(cancelled_at__isnull=False),
+                name="chk_orders_cancelled_has_date",
+            ),
             # An order number imported twice is the same order.
             models.UniqueConstraint(
                 fields=["platform", "external_order_number"], name="uq_orders_platform_external_number"
@@ -334,6 +406,15 @@ class Order(AuthoredModel):
 
     def __str__(self) -> str:
         return f"{self.platform} #{self.external_order_number}"
+
+    def computed_net_proceeds_cents(self) -> int:
+        return net_proceeds_cents(
+            sale_price_cents=self.sale_price_cents,
+            platform_fee_cents=self.platform_fee_cents,
+            processing_fee_cents=self.processing_fee_cents,
+            shipping_cost_cents=self.shipping_cost_cents,
+            other_costs_cents=self.other_costs_cents,
+        )
 
 
 class UnmatchedSaleStatus(models.TextChoices):

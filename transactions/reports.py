@@ -12,7 +12,7 @@ not even an error message. The formats, their headers and the rules are document
 docs/imports/sales-reports.md; keep the two in step.
 
 Pure parsing: nothing here touches the database. Matching, fees and writes live in
-``transactions.services.sales_report_import``.
+``transactions.sales_import.sales_report_import``.
 """
 
 from __future__ import annotations

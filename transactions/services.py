@@ -1,48 +1,68 @@
-"""Writes on orders and listings: fees from schedules, and platform sales reports turned into orders."""
+"""The business events of selling: list, sell, ship, cancel, return, pay out.
+
+Each event is one function that takes the acting user, records it with the database
+(``app.user_id``, for the audit log and row-level security) and writes every row the event
+changes in one transaction. The admin, the commands, the sales-report import and the demo
+data all call these; nothing else writes an order, a listing's status or a pair's
+"listed"/"sold" status. The database states the same rules (``transactions.models``'s pair
+check, one open order per pair, the order status machine) and refuses what gets past them.
+Buying is ``catalog.services.inventory_buy``. Who may do what: docs/workflows.md.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
-from typing import Any, NoReturn, TypeVar
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
-from django.db.models import Case, CharField, F, Func, Q, Value, When
-from django.db.models.functions import Upper
+from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
-from catalog.models import Brand, Inventory, InventoryStatus, Product, SizeChart
-from catalog.sizing import ChartLine, Decision, parse_size_label, standardize_label
-from pricing.imports import ImportFailed, RunRecorder, import_run
-from pricing.models import ImportKind, ImportRun
-from soleflip.tabular import FileRejected, RowError, TabularReader, check_columns_match, open_table
+from catalog.models import MANUAL_STATUSES, OPEN_STOCK, Inventory, InventoryStatus
+from soleflip.db import act_as
+from soleflip.money import format_cents
 from transactions.models import (
+    CLOSED_ORDER_STATUSES,
     FeeSchedule,
     Listing,
     ListingStatus,
     Order,
+    OrderStatus,
+    Payout,
+    PayoutStatus,
     Platform,
     UnmatchedSale,
     UnmatchedSaleStatus,
-)
-from transactions.reports import (
-    DetectedFormat,
-    ReportedSale,
-    ReportFormat,
-    RowInvalid,
-    SaleParser,
-    detect_format,
-    style_key,
+    net_proceeds_cents,
 )
 
+#: Pairs that can be offered on a platform.
+LISTABLE = (InventoryStatus.AVAILABLE, InventoryStatus.LISTED)
+#: Listings that still offer the pair (a draft is not yet offered, but would be).
+OPEN_LISTINGS = (ListingStatus.ACTIVE, ListingStatus.DRAFT)
 
-class NoFeeSchedule(LookupError):
-    """No fee schedule of the platform was in force on the sale date."""
+
+class EventRefused(ValidationError):
+    """An event that cannot happen as asked; nothing was written. The message says why, for people."""
+
+
+class NotAvailable(EventRefused):
+    """The pair is sold, or otherwise out of stock, already: nothing was recorded."""
+
+
+class NoFeeSchedule(EventRefused):
+    """No fee schedule of the platform was in force on the sale date; ``fact`` says which was looked for."""
+
+    def __init__(self, fact: str) -> None:
+        super().__init__(f"{fact}: add one under Fee schedules, or enter the fees the platform charged")
+        self.fact = fact
+
+
+# --------------------------------------------------------------------------- fees
 
 
 def fee_schedule_in_force(*, platform: Platform, sold_at: dt.datetime, seller_level: int | None = None) -> FeeSchedule:
@@ -55,698 +75,612 @@ def fee_schedule_in_force(*, platform: Platform, sold_at: dt.datetime, seller_le
     return schedule
 
 
-def _schedule_fees(schedule: FeeSchedule, sale_price_cents: int) -> tuple[int, int]:
+def schedule_fees(schedule: FeeSchedule, sale_price_cents: int) -> tuple[int, int]:
     """(platform fee, processing fee) of a sale: the fixed fee is the platform's, like its percentage."""
     fees = schedule.fees_for(sale_price_cents)
     return fees.transaction_fee_cents + fees.fixed_fee_cents, fees.processing_fee_cents
 
 
+@dataclass(frozen=True)
+class Quote:
+    """What a sale at a price leaves after the fees of the schedule in force."""
+
+    schedule: FeeSchedule
+    platform_fee_cents: int
+    processing_fee_cents: int
+    net_cents: int
+    currency: str
+
+    def __str__(self) -> str:
+        fees = self.platform_fee_cents + self.processing_fee_cents
+        return f"{format_cents(self.net_cents, self.currency)} after {format_cents(fees, self.currency)} fees"
+
+
+def fees_quote(*, platform: Platform, price_cents: int, on: dt.datetime | None = None) -> Quote | None:
+    """What the seller receives for an ask or sale price on ``platform`` (None without a schedule)."""
+    try:
+        schedule = fee_schedule_in_force(platform=platform, sold_at=on or timezone.now())
+    except NoFeeSchedule:
+        return None
+    platform_fee, processing = schedule_fees(schedule, price_cents)
+    net = net_proceeds_cents(
+        sale_price_cents=price_cents, platform_fee_cents=platform_fee, processing_fee_cents=processing
+    )
+    return Quote(schedule, platform_fee, processing, net, schedule.currency)
+
+
 @transaction.atomic
-def order_apply_fees(*, order: Order, seller_level: int | None = None) -> Order:
+def order_apply_fees(*, order: Order, acting_user: Any, seller_level: int | None = None) -> Order:
     """Compute an order's fees from the schedule in force on its sale date, and save them.
 
     The platform's region and seller level pick the schedule unless ``seller_level`` is
     given. A later schedule never changes an earlier order: the date decides.
     """
+    act_as(acting_user)
     schedule = fee_schedule_in_force(platform=order.platform, sold_at=order.sold_at, seller_level=seller_level)
     order.fee_schedule = schedule
-    order.platform_fee_cents, order.processing_fee_cents = _schedule_fees(schedule, order.sale_price_cents)
-    order.net_proceeds_cents = (
-        order.sale_price_cents
-        - order.platform_fee_cents
-        - order.processing_fee_cents
-        - order.shipping_cost_cents
-        - order.other_costs_cents
-    )
+    order.platform_fee_cents, order.processing_fee_cents = schedule_fees(schedule, order.sale_price_cents)
+    order.net_proceeds_cents = order.computed_net_proceeds_cents()
+    _authored(order, acting_user)
     order.full_clean()
     order.save()
     return order
 
 
-# --------------------------------------------------------------------------- sales reports
-
-#: Rows per batch: one query each finds the batch's existing orders, queued sales and products.
-BATCH_SIZE = 500
-#: ``progress`` is called with the number of rows read every this many rows.
-PROGRESS_EVERY = 500
-#: Pairs that can still be sold; a sale takes the oldest purchased of them.
-UNSOLD = (InventoryStatus.INCOMING, InventoryStatus.AVAILABLE, InventoryStatus.LISTED, InventoryStatus.RESERVED)
-#: Size labels of items without a shoe size (StockX writes N/A for a book; the parser makes that "").
-NO_SIZE = frozenset({"", "one size", "onesize", "os", "o/s"})
-#: orders.payout_fx_rate is numeric(12, 6).
-MAX_FX_RATE = Decimal("999999.999999")
-#: Order fields that are not the report's to validate (foreign keys: checking them costs a query each).
-_RELATIONS = ["inventory", "platform", "listing", "fee_schedule", "payout", "created_by", "updated_by"]
-
-
-class UnknownPlatform(ValueError):
-    """The platform code names no platform."""
-
-
-def sales_report_import(
-    *,
-    path: str | Path,
-    platform_code: str,
-    display_name: str | None = None,
-    dry_run: bool = False,
-    skip_bad_rows: bool = False,
-    user: Any = None,
-    progress: Callable[[int], None] | None = None,
-) -> ImportRun:
-    """Import one platform sales report as orders and return its import run, whether it succeeded or not.
-
-    The format is detected from the header (``transactions.reports.FORMATS``). Each sale
-    becomes an order on the oldest unsold pair of its product (style code) and size (EU
-    size), which is marked sold with its active listings on the platform; an order number
-    already present updates that order. A sale no pair can be matched to unambiguously goes
-    to the review queue (``UnmatchedSale``) instead. All-or-nothing unless
-    ``skip_bad_rows``; ``dry_run`` does everything and rolls it back. The run (status,
-    counts, rejected rows) is kept in every case; only an unexpected error or an interrupt
-    propagates (the run is then kept as failed). ``display_name`` is the file name to
-    record (an admin upload's original name); ``progress`` is called with the rows read so
-    far. Raises ``UnknownPlatform`` before starting a run. Rules: docs/imports/sales-reports.md.
-    """
-    platform = Platform.objects.filter(code=platform_code).first()
-    if platform is None:
-        known = ", ".join(Platform.objects.order_by("code").values_list("code", flat=True)) or "none yet"
-        raise UnknownPlatform(f'unknown platform "{platform_code}"; known platforms: {known}')
-    options = {"platform": platform.code, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
-    try:
-        with import_run(
-            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, user=user, options=options
-        ) as recorder:
-            _SalesReportImport(
-                recorder,
-                platform=platform,
-                path=Path(path),
-                display_name=display_name,
-                dry_run=dry_run,
-                skip_bad_rows=skip_bad_rows,
-                progress=progress,
-            ).execute()
-    except ImportFailed as refused:
-        return refused.run
-    return recorder.run
-
-
-@dataclass(frozen=True)
-class _Prepared:
-    """A parsed sale and the order fields the report decides (money, dates, fees, payout)."""
-
-    sale: ReportedSale
-    order_fields: dict[str, Any]
-
-
-_T = TypeVar("_T")
-
-
-def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
-    batch: list[_T] = []
-    for item in items:
-        batch.append(item)
-        if len(batch) == size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _alnum_upper(field: str) -> Upper:
-    """SQL twin of ``reports.style_key``: letters and digits of a column, upper case."""
-    stripped = Func(F(field), Value("[^A-Za-z0-9]+"), Value(""), Value("g"), function="REGEXP_REPLACE")
-    return Upper(stripped, output_field=CharField())
-
-
-def _brand_matches(brand: Brand, name: str) -> bool:
-    folded = " ".join(name.split()).casefold()
-    return folded in (brand.name.casefold(), brand.slug.casefold())
-
-
-class _SalesReportImport:
-    """One run of ``sales_report_import``: reads, checks and writes one file."""
-
-    detected: DetectedFormat  # known once the header is read
-
-    def __init__(
-        self,
-        recorder: RunRecorder,
-        *,
-        platform: Platform,
-        path: Path,
-        display_name: str | None,
-        dry_run: bool,
-        skip_bad_rows: bool,
-        progress: Callable[[int], None] | None,
-    ) -> None:
-        self.recorder = recorder
-        self.run = recorder.run
-        self.user = recorder.user if recorder.user is not None and recorder.user.pk else None
-        self.platform = platform
-        self.path = path
-        self.display_name = display_name
-        self.dry_run = dry_run
-        self.skip_bad_rows = skip_bad_rows
-        self.progress = progress
-        self.now = timezone.now()
-        self.rows = 0
-        self.bad_rows = 0
-        self.errors: list[RowError] = []
-        self.outcome: Counter[str] = Counter()
-        self.seen: dict[str, ReportedSale] = {}
-        self.products: dict[tuple[str, str], list[Product]] = {}
-        self.schedules: dict[dt.date, FeeSchedule | NoFeeSchedule] = {}
-        self.decisions: dict[tuple[str, str, str], Decision] = {}
-        self.charts: list[ChartLine] | None = None
-
-    # ------------------------------------------------------------------ the run
-
-    def execute(self) -> None:
-        try:
-            table = open_table(self.path, self.display_name, on_error="collect")
-        except FileRejected as exc:
-            self._refuse(exc)
-        with table:
-            try:
-                detected = self._detect(table)
-            except FileRejected as exc:
-                self._refuse(exc)
-            self.detected = detected
-            self.run.options = {**self.run.options, "format": detected.format.name}
-            parser = SaleParser(detected, file=table.name, platform_currency=self.platform.default_currency)
-            with self.recorder.data_transaction(dry_run=self.dry_run):
-                self._lock_platform()
-                try:
-                    for batch in _batched(self._prepared(table, parser), BATCH_SIZE):
-                        # All-or-nothing: after the first bad row, stop writing but keep checking.
-                        if self.skip_bad_rows or not (self.errors or table.errors):
-                            self._write(batch)
-                except FileRejected as exc:  # broken quoting or too many bad rows further down
-                    self._refuse(exc)
-                self._conclude(table)
-
-    def _detect(self, table: TabularReader) -> DetectedFormat:
-        detected = detect_format(table.header, file=table.name, line=table.header_line)
-        if self.platform.code not in detected.format.platforms:
-            belongs = " or ".join(detected.format.platforms)
-            message = (
-                f"the header is that of the {detected.format.title}, a report of {belongs}; "
-                f"it cannot be imported for {self.platform.code}"
-            )
-            raise FileRejected(table.name, message, [RowError(table.name, table.header_line, None, message)])
-        # Scraped files carry headers that do not match their columns (dates under the name).
-        mismatched = check_columns_match(table.peek(100), detected.validators(), file=table.name)
-        if mismatched:
-            raise FileRejected(table.name, "the header does not match the columns below it", mismatched)
-        return detected
-
-    def _refuse(self, exc: FileRejected) -> NoReturn:
-        """Refuse the whole file (nothing is written): the run keeps the reasons, and the bad rows seen so far."""
-        found = [*self.errors, *(exc.errors or [RowError(exc.file, None, None, exc.message)])]
-        self.recorder.reject(sorted(found, key=lambda error: error.line or 0))
-        self.run.rows_read = self.rows
-        self.run.message = f"Refused: {exc}"
-        self._reset_counts()
-        raise ImportFailed(self.run)
-
-    def _reset_counts(self) -> None:
-        run = self.run
-        run.rows_created = run.rows_updated = run.rows_unchanged = run.rows_skipped = 0
-
-    def _lock_platform(self) -> None:
-        # Imports of one platform's reports take turns (until the data transaction ends): a
-        # second import of the same report waits, then finds the orders and changes nothing,
-        # instead of failing on the unique order number. Other platforms' imports run on;
-        # pairs they compete for are guarded by the row lock in _match.
-        with connection.cursor() as cursor:
-            key = f"soleflip.sales_report_import:{self.platform.pk}"
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
-
-    def _conclude(self, table: TabularReader) -> None:
-        run = self.run
-        errors = sorted([*self.errors, *table.errors], key=lambda error: error.line or 0)
-        bad = self.bad_rows + len(table.errors)
-        run.rows_read = self.rows + len(table.errors)
-        self.recorder.reject(errors)
-        if errors and not self.skip_bad_rows:
-            self._reset_counts()
-            run.message = (
-                f"{bad} bad row(s) of {run.rows_read}; nothing was written. "
-                "Fix the rows, or import with skip bad rows to write the others."
-            )
-            raise ImportFailed(run)
-        run.rows_skipped = bad
-        outcome = self.outcome
-        run.options = {**run.options, "outcome": dict(sorted(outcome.items()))}
-        parts = [
-            f"{outcome['orders_created']} order(s) created",
-            f"{outcome['orders_updated']} updated",
-            f"{outcome['orders_unchanged'] + outcome['duplicate_rows']} unchanged",
-            f"{outcome['sent_to_review']} sale(s) sent to the review queue",
-        ]
-        if outcome["review_updated"] or outcome["review_unchanged"]:
-            parts.append(f"{outcome['review_updated'] + outcome['review_unchanged']} already there")
-        if bad:
-            parts.append(f"{bad} bad row(s) skipped")
-        run.message = f"{self.format.title}, {run.rows_read} row(s): " + ", ".join(parts) + "."
-        if self.dry_run:
-            run.message += " Dry run: nothing was written."
-
-    # ------------------------------------------------------------------ reading
-
-    def _prepared(self, table: TabularReader, parser: SaleParser) -> Iterator[_Prepared]:
-        """Parse and check every row; yield the good ones with their order fields, record the bad."""
-        for row in table:
-            self.rows += 1
-            if self.progress is not None and self.rows % PROGRESS_EVERY == 0:
-                self.progress(self.rows)
-            try:
-                sale = parser.parse(row, row.line)
-                earlier = self.seen.get(sale.order_number)
-                if earlier is not None:
-                    if earlier.same_sale_as(sale):  # the same sale listed twice: nothing to do
-                        self._count("duplicate_rows", "unchanged")
-                        continue
-                    column = self.detected.header_of(self.format.order_number)
-                    message = f'order number "{sale.order_number}" is also on line {earlier.line}, with other values'
-                    raise RowInvalid([RowError(table.name, row.line, column, message)])
-                self.seen[sale.order_number] = sale
-                yield _Prepared(sale, self._order_fields(sale, table.name))
-            except RowInvalid as exc:
-                self.bad_rows += 1
-                self.errors.extend(exc.errors)
-
-    def _order_fields(self, sale: ReportedSale, file: str) -> dict[str, Any]:
-        """The order's money as the report states it; fees from the fee schedule when it states none.
-
-        Net proceeds are in the sale currency. A payout in the sale currency is the net
-        proceeds (what was really paid), and what the listed fees do not explain goes to
-        other costs. A payout in another currency converts the price less fees, so the FX
-        rate at payout is payout / (price - fees), in payout units per sale unit; without a
-        payout in another currency the rate is 1.
-        """
-        fmt, price = self.format, sale.sale_price_cents
-        errors: list[RowError] = []
-        schedule = None
-        if sale.seller_fee_cents is None:
-            schedule = self._schedule(sale, file)
-            platform_fee, processing_fee = _schedule_fees(schedule, price)
-            shipping = 0
-        else:
-            platform_fee, processing_fee = sale.seller_fee_cents, sale.processing_fee_cents or 0
-            shipping = sale.shipping_fee_cents or 0
-        deductions = platform_fee + processing_fee + shipping
-        other, rate, payout_currency = 0, Decimal(1), sale.currency
-        payout_column = self.detected.header_of(fmt.payout.column if fmt.payout else None)
-        if sale.payout_cents is None:
-            net = price - deductions
-        elif sale.payout_currency == sale.currency:
-            net = sale.payout_cents
-            other = max(0, price - deductions - net)
-            if net > price:
-                errors.append(RowError(file, sale.line, payout_column, "the payout is more than the sale price"))
-        else:
-            net = price - deductions
-            payout_currency = sale.payout_currency or sale.currency
-            if net <= 0:
-                message = "the fees leave nothing to pay out, so the payout's FX rate cannot be derived"
-                errors.append(RowError(file, sale.line, payout_column, message))
-            else:
-                rate = (Decimal(sale.payout_cents) / Decimal(net)).quantize(Decimal("0.000001"), ROUND_HALF_UP)
-                if not Decimal(0) < rate <= MAX_FX_RATE:
-                    message = f"the payout gives an FX rate of {rate}, which is not a rate"
-                    errors.append(RowError(file, sale.line, payout_column, message))
-        fields: dict[str, Any] = {
-            "sold_at": sale.sold_at,
-            "sale_price_cents": price,
-            "currency": sale.currency,
-            "platform_fee_cents": platform_fee,
-            "processing_fee_cents": processing_fee,
-            "shipping_cost_cents": shipping,
-            "other_costs_cents": other,
-            "net_proceeds_cents": net,
-            "payout_currency": payout_currency,
-            "payout_fx_rate": rate,
-            "fee_schedule_id": schedule.pk if schedule else None,
-        }
-        if sale.buyer_region:  # a report without buyer regions leaves what staff entered
-            fields["buyer_region"] = sale.buyer_region
-        try:
-            Order(external_order_number=sale.order_number, **fields).clean_fields(exclude=_RELATIONS)
-        except ValidationError as exc:
-            errors.extend(
-                RowError(file, sale.line, None, f"{name}: {' '.join(messages)}")
-                for name, messages in exc.message_dict.items()
-            )
-        if errors:
-            raise RowInvalid(errors)
-        return fields
-
-    def _schedule(self, sale: ReportedSale, file: str) -> FeeSchedule:
-        day = timezone.localtime(sale.sold_at).date()
-        if day not in self.schedules:
-            try:
-                self.schedules[day] = fee_schedule_in_force(platform=self.platform, sold_at=sale.sold_at)
-            except NoFeeSchedule as exc:
-                self.schedules[day] = exc
-        found = self.schedules[day]
-        if isinstance(found, NoFeeSchedule):
-            message = f"the report states no fees and {found}: add the fee schedule, then import again"
-            raise RowInvalid([RowError(file, sale.line, self.detected.header_of(self.format.sold_at), message)])
-        return found
-
-    # ------------------------------------------------------------------ writing
-
-    def _write(self, batch: list[_Prepared]) -> None:
-        numbers = [prepared.sale.order_number for prepared in batch]
-        orders = {
-            order.external_order_number: order
-            for order in Order.objects.select_for_update(of=("self",)).filter(
-                platform=self.platform, external_order_number__in=numbers
-            )
-        }
-        queued = {
-            entry.external_order_number: entry
-            for entry in UnmatchedSale.objects.select_for_update(of=("self",)).filter(
-                platform=self.platform, external_order_number__in=numbers
-            )
-        }
-        self._load_products(prepared.sale for prepared in batch if prepared.sale.order_number not in orders)
-        for prepared in batch:
-            number = prepared.sale.order_number
-            order, entry = orders.get(number), queued.get(number)
-            if order is not None:
-                self._update_order(order, prepared)
-            elif entry is not None and entry.status == UnmatchedSaleStatus.RESOLVED:
-                # Staff closed it without an order (not our pair, a test sale): their decision stands.
-                self._count("review_unchanged", "unchanged")
-                continue
-            else:
-                match = self._match(prepared.sale)
-                if isinstance(match, str):
-                    self._queue(prepared, match, entry)
-                    continue
-                order = self._create_order(prepared, match)
-            if entry is not None and entry.status == UnmatchedSaleStatus.OPEN:
-                self._resolve(entry, order)
-
-    @property
-    def format(self) -> ReportFormat:
-        return self.detected.format
-
-    def _count(self, outcome: str, column: str) -> None:
-        self.outcome[outcome] += 1
-        setattr(self.run, f"rows_{column}", getattr(self.run, f"rows_{column}") + 1)
-
-    def _authored(self, *, creating: bool) -> dict[str, Any]:
-        """created_by/updated_by of a write; without a user, an earlier author is kept."""
-        if self.user is None:
-            return {}
-        return {"created_by": self.user, "updated_by": self.user} if creating else {"updated_by": self.user}
-
-    def _create_order(self, prepared: _Prepared, item: Inventory) -> Order:
-        sale = prepared.sale
-        listings = list(
-            Listing.objects.filter(inventory=item, platform=self.platform, status=ListingStatus.ACTIVE).order_by(
-                "listed_at", "created_at"
-            )
-        )
-        order = Order(
-            inventory=item,
-            platform=self.platform,
-            listing=listings[0] if listings else None,
-            external_order_number=sale.order_number,
-            status=self.format.order_status,
-            **prepared.order_fields,
-            **self._authored(creating=True),
-        )
-        order.save(force_insert=True)
-        # Conditional, though the row is locked: a pair leaves the unsold states exactly once.
-        sold = Inventory.objects.filter(pk=item.pk, status__in=UNSOLD).update(
-            status=InventoryStatus.SOLD, updated_at=self.now, **self._authored(creating=False)
-        )
-        if sold != 1:
-            raise RuntimeError(f"{item} was sold by someone else while locked for order {sale.order_number}")
-        if listings:
-            Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
-                status=ListingStatus.SOLD, ended_at=sale.sold_at, updated_at=self.now, **self._authored(creating=False)
-            )
-        self._count("orders_created", "created")
-        return order
-
-    def _update_order(self, order: Order, prepared: _Prepared) -> None:
-        """Write the fields the report changed; the pair, listing and status stay as they are."""
-        changed = [name for name, value in prepared.order_fields.items() if getattr(order, name) != value]
-        if not changed:
-            self._count("orders_unchanged", "unchanged")
-            return
-        for name in changed:
-            setattr(order, name, prepared.order_fields[name])
-        authored = self._authored(creating=False)
-        for name, value in authored.items():
-            setattr(order, name, value)
-        order.save(update_fields=[*changed, *authored])
-        self._count("orders_updated", "updated")
-
-    def _queue(self, prepared: _Prepared, reason: str, entry: UnmatchedSale | None) -> None:
-        """Put a sale in the review queue, or refresh its entry there; never twice."""
-        sale = prepared.sale
-        fields: dict[str, Any] = {
-            "sold_at": sale.sold_at,
-            "product_name": sale.product_name,
-            "style_code": sale.style_code,
-            "brand_name": sale.brand,
-            "size_label": sale.size_label,
-            "sale_price_cents": sale.sale_price_cents,
-            "currency": sale.currency,
-            "platform_fee_cents": sale.seller_fee_cents,
-            "processing_fee_cents": sale.processing_fee_cents,
-            "shipping_cost_cents": sale.shipping_fee_cents,
-            "payout_cents": sale.payout_cents,
-            "payout_currency": sale.payout_currency or "",
-            "buyer_region": sale.buyer_region,
-            "reason": reason,
-        }
-        if entry is None:
-            UnmatchedSale.objects.create(
-                platform=self.platform,
-                external_order_number=sale.order_number,
-                run=self.run,
-                line=sale.line,
-                **fields,
-                **self._authored(creating=True),
-            )
-            self._count("sent_to_review", "created")
-            return
-        changed = [name for name, value in fields.items() if getattr(entry, name) != value]
-        if not changed:
-            self._count("review_unchanged", "unchanged")
-            return
-        for name in changed:
-            setattr(entry, name, fields[name])
-        entry.run, entry.line = self.run, sale.line
-        authored = self._authored(creating=False)
-        for name, value in authored.items():
-            setattr(entry, name, value)
-        entry.save(update_fields=[*changed, "run", "line", *authored])
-        self._count("review_updated", "updated")
-
-    def _resolve(self, entry: UnmatchedSale, order: Order) -> None:
-        entry.status, entry.order, entry.resolved_at = UnmatchedSaleStatus.RESOLVED, order, self.now
-        authored = self._authored(creating=False)
-        for name, value in authored.items():
-            setattr(entry, name, value)
-        entry.save(update_fields=["status", "order", "resolved_at", *authored])
-
-    # ------------------------------------------------------------------ matching
-
-    def _product_key(self, sale: ReportedSale) -> tuple[str, str] | None:
-        """What finds the product: the style code, else (reports without one) the product name."""
-        if sale.style_code and style_key(sale.style_code):
-            return "style_code", style_key(sale.style_code)
-        if sale.product_name and style_key(sale.product_name):
-            return "name", style_key(sale.product_name)
-        return None
-
-    def _load_products(self, sales: Iterable[ReportedSale]) -> None:
-        """Find the products of a batch's sales by style code or name, one query per kind of key.
-
-        The comparison ignores case, spaces and punctuation (``reports.style_key``), which
-        no index serves: a batch costs one scan of products instead of one per row.
-        """
-        wanted: dict[str, set[str]] = {"style_code": set(), "name": set()}
-        for sale in sales:
-            sale_key = self._product_key(sale)
-            if sale_key is not None and sale_key not in self.products:
-                wanted[sale_key[0]].add(sale_key[1])
-        for field, keys in wanted.items():
-            if not keys:
-                continue
-            for key in keys:
-                self.products[field, key] = []
-            found = (
-                Product.objects.select_related("brand")
-                .annotate(match_key=_alnum_upper(field))
-                .filter(match_key__in=keys)
-                .order_by("brand__name", "name")
-            )
-            for product in found:
-                self.products[field, product.match_key].append(product)
-
-    def _match(self, sale: ReportedSale) -> Inventory | str:
-        """Lock and return the pair a sale sold, or say why there is no single one."""
-        key = self._product_key(sale)
-        if key is None:
-            return "the report names neither a style code nor a product"
-        products = self.products.get(key, [])
-        what = f'style code "{sale.style_code}"' if key[0] == "style_code" else f'the name "{sale.product_name}"'
-        if len(products) > 1 and sale.brand:
-            products = [product for product in products if _brand_matches(product.brand, sale.brand)] or products
-        if not products:
-            return f"no product in the catalog has {what}"
-        if len(products) > 1:
-            listed = "; ".join(f"{product} by {product.brand}" for product in products[:5])
-            return f"{len(products)} products have {what} ({listed}): which one sold is for staff to decide"
-        product = products[0]
-        sizes = self._size_filter(product, sale.size_label)
-        if isinstance(sizes, str):
-            return sizes
-        size_filter, size_text = sizes
-        unsold = Inventory.objects.filter(product=product, status__in=UNSOLD).filter(size_filter)
-        # SKIP LOCKED: a pair another transaction is selling right now is not this sale's; read-then-write
-        # without a lock sold one pair dozens of times in a test (TRAPS.md item 6).
-        item = (
-            unsold.order_by(F("purchased_at").asc(nulls_last=True), "created_at", "pk")
-            .select_for_update(skip_locked=True, of=("self",))
-            .first()
-        )
-        if item is not None:
-            return item
-        if unsold.exists():
-            return (
-                f"every unsold pair of {product} in {size_text} is being sold by another import or sale "
-                "right now; import the report again when it is done"
-            )
-        return f"no unsold pair of {product} in {size_text}"
-
-    def _size_filter(self, product: Product, label: str) -> tuple[Q, str] | str:
-        """Which stored sizes are the sale's size: the same EU size, or the same size as written.
-
-        The label is read for the product's brand and class (``10.5`` on a men's Nike is US M
-        10.5, EU 44.5). A size stored without an EU size yet still matches when it is written
-        the same (region, value and class); a label with a second size in it (``UK 6 (EU 39)``)
-        matches only by its EU size, which both parts decide together.
-        """
-        if label.casefold() in NO_SIZE:
-            return Q(size__isnull=True), "no size"
-        klass = product.gender_class
-        region = self.format.size_region
-        parsed = parse_size_label(label, default_region=region, default_class=klass)
-        if parsed is None:
-            return f'"{label}" is not a shoe size the catalog can hold'
-        decision = self._decide(product.brand.slug, label, klass)
-        as_written = None
-        if parsed.secondary is None and parsed.region is not None:
-            as_written = Q(
-                size__region=parsed.region,
-                size__value=parsed.value,
-                size__gender_class__in=["", parsed.gender_class or klass],
-            )
-        if decision.is_decided and decision.eu_value is not None:
-            size_filter = Q(size__standardized_value=decision.eu_value)
-            if as_written is not None:
-                size_filter |= as_written & Q(size__standardized_value__isnull=True)
-            return size_filter, f'size "{label}" (EU {decision.eu_value.normalize():f})'
-        if as_written is not None:
-            return as_written, f'size "{label}" as written (no EU size: {decision.reason})'
-        return f'size "{label}" has no single EU size: {decision.reason}'
-
-    def _decide(self, brand_slug: str, label: str, klass: str) -> Decision:
-        key = (brand_slug, label, klass)
-        if key not in self.decisions:
-            if self.charts is None:
-                self.charts = [
-                    ChartLine(line.brand.slug, line.gender_class, line.region, line.value, line.eu_value, line.source)
-                    for line in SizeChart.objects.select_related("brand")
-                ]
-            self.decisions[key] = standardize_label(
-                self.charts, brand_slug, label, klass, default_region=self.format.size_region
-            )
-        return self.decisions[key]
-
-
-# --- bulk work from the admin -------------------------------------------------------------
-
-
-@transaction.atomic
-def listings_end(*, listings: Any, user: Any) -> int:
-    """End active or draft listings (taken down by hand); sold and ended ones stay as they are."""
-    now = timezone.now()
-    return int(
-        listings.filter(status__in=["active", "draft"]).update(
-            status="ended", ended_at=now, updated_by=user, updated_at=now
-        )
-    )
-
-
-def orders_recalculate_fees(*, orders: Any) -> tuple[int, list[str]]:
+def orders_recalculate_fees(*, orders: QuerySet[Order], acting_user: Any) -> tuple[int, list[str]]:
     """Recompute fees of many orders from their sale-date schedules; return (done, problems)."""
     done, problems = 0, []
     for order in orders.select_related("platform"):
         try:
-            order_apply_fees(order=order)
+            order_apply_fees(order=order, acting_user=acting_user)
             done += 1
-        except (NoFeeSchedule, ValidationError) as exc:
-            problems.append(f"#{order.external_order_number}: {exc}")
+        except ValidationError as exc:
+            problems.append(f"{order}: {' '.join(exc.messages)}")
     return done, problems
 
 
-# --- recording a sale by hand -------------------------------------------------------------
+# --------------------------------------------------------------------------- listing
 
 
-class NotAvailable(Exception):
-    """The pair is sold (or otherwise gone) already: nothing was recorded."""
+def _authored(row: Any, acting_user: Any, *, creating: bool = False) -> None:
+    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
+        if creating:
+            row.created_by = acting_user
+        row.updated_by = acting_user
+
+
+def _by(acting_user: Any) -> dict[str, Any]:
+    """``updated_by``/``updated_at`` for a queryset update."""
+    authored = acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+    return {"updated_by": authored, "updated_at": timezone.now()}
+
+
+def _lock_pair(inventory: Inventory) -> Inventory:
+    """The pair's row, locked until the event commits (events on one pair take turns)."""
+    return Inventory.objects.select_for_update(of=("self",)).select_related("product", "size").get(pk=inventory.pk)
+
+
+def _relist_status(items: Iterable[Any], acting_user: Any) -> None:
+    """Pairs marked listed whose last open listing ended are available again."""
+    ids = list(items)
+    (
+        Inventory.objects.filter(pk__in=ids, status=InventoryStatus.LISTED)
+        .exclude(listings__status=ListingStatus.ACTIVE)
+        .update(status=InventoryStatus.AVAILABLE, **_by(acting_user))
+    )
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    acting_user: Any,
+    inventory: Inventory,
+    platform: Platform,
+    ask_price_cents: int,
+    currency: str | None = None,
+    listed_at: dt.datetime | None = None,
+    external_listing_id: str = "",
+    draft: bool = False,
+) -> Listing:
+    """Offer a pair on a platform at an ask; the pair is Listed while any listing of it is active.
+
+    A pair may be listed on several platforms at once; the first sale ends the others.
+    Refused (``EventRefused``) for a pair that is not available or listed.
+    """
+    act_as(acting_user)
+    item = _lock_pair(inventory)
+    if item.status not in LISTABLE:
+        raise EventRefused(
+            f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
+            "only available or listed pairs can be listed"
+        )
+    if ask_price_cents <= 0:
+        raise EventRefused("the ask must be more than zero")
+    listing = Listing(
+        inventory=item,
+        platform=platform,
+        ask_price_cents=ask_price_cents,
+        currency=currency or platform.default_currency,
+        listed_at=listed_at or timezone.now(),
+        external_listing_id=external_listing_id,
+        status=ListingStatus.DRAFT if draft else ListingStatus.ACTIVE,
+    )
+    _authored(listing, acting_user, creating=True)
+    listing.full_clean(exclude=["inventory", "platform"])
+    listing.save(force_insert=True)
+    if not draft and item.status != InventoryStatus.LISTED:
+        Inventory.objects.filter(pk=item.pk).update(status=InventoryStatus.LISTED, **_by(acting_user))
+    return listing
+
+
+@transaction.atomic
+def listings_end(*, acting_user: Any, listings: QuerySet[Listing], status: str = ListingStatus.ENDED) -> int:
+    """End active or draft listings (taken down by hand, or expired); sold and ended ones stay as they are.
+
+    A pair left without an active listing is available again.
+    """
+    act_as(acting_user)
+    if status not in (ListingStatus.ENDED, ListingStatus.EXPIRED):
+        raise ValueError(f"a listing is ended or expired by hand, not {status!r}")
+    chosen = list(listings.filter(status__in=OPEN_LISTINGS).select_for_update(of=("self",)))
+    if not chosen:
+        return 0
+    now = timezone.now()
+    ended = Listing.objects.filter(pk__in=[listing.pk for listing in chosen]).update(
+        status=status, ended_at=now, **_by(acting_user)
+    )
+    _relist_status({listing.inventory_id for listing in chosen}, acting_user)
+    return int(ended)
+
+
+@transaction.atomic
+def listings_reactivate(*, acting_user: Any, listings: QuerySet[Listing]) -> tuple[int, list[str]]:
+    """Offer ended or expired listings again; each pair must be available or listed. Returns (done, refusals)."""
+    act_as(acting_user)
+    done, refused = 0, []
+    for listing in listings.filter(status__in=[ListingStatus.ENDED, ListingStatus.EXPIRED]).select_related("platform"):
+        item = _lock_pair(listing.inventory)
+        if item.status not in LISTABLE:
+            refused.append(f"{listing}: the pair is {item.get_status_display().lower()}")
+            continue
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.ACTIVE, ended_at=None, **_by(acting_user))
+        if item.status != InventoryStatus.LISTED:
+            Inventory.objects.filter(pk=item.pk).update(status=InventoryStatus.LISTED, **_by(acting_user))
+        done += 1
+    return done, refused
+
+
+# --------------------------------------------------------------------------- stock by hand
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    """What a status change did: pairs changed, listings ended on the way, pairs left alone and why."""
+
+    changed: int
+    listings_ended: int
+    skipped: dict[str, int]
+
+    def __str__(self) -> str:
+        text = f"{self.changed} pair(s) marked"
+        if self.listings_ended:
+            text += f", {self.listings_ended} listing(s) ended"
+        for reason, count in sorted(self.skipped.items()):
+            text += f"; {count} left alone: {reason}"
+        return text
+
+
+SOLD_STAYS = "sold (cancel or return the order instead)"
+LISTED_IS_AVAILABLE = "listed, so for sale already"
+
+
+@transaction.atomic
+def inventory_set_status(*, acting_user: Any, items: QuerySet[Inventory], status: str) -> StatusReport:
+    """Mark pairs incoming, available, reserved, returned (to the supplier) or written off by hand.
+
+    Sold pairs are left alone (a sale is undone by cancelling or returning its order).
+    Listed pairs lose their listings when taken off sale (reserved, returned, written off);
+    marking a listed pair available leaves it listed.
+    """
+    act_as(acting_user)
+    if status not in MANUAL_STATUSES:
+        allowed = ", ".join(InventoryStatus(s).label.lower() for s in MANUAL_STATUSES)
+        raise ValueError(f"status {status!r} cannot be set by hand (allowed: {allowed})")
+    chosen = list(items.select_for_update(of=("self",)).values_list("pk", "status"))
+    skipped: dict[str, int] = {}
+    to_change = []
+    listed = []
+    for pk, current in chosen:
+        if current == InventoryStatus.SOLD:
+            skipped[SOLD_STAYS] = skipped.get(SOLD_STAYS, 0) + 1
+        elif current == InventoryStatus.LISTED and status == InventoryStatus.AVAILABLE:
+            skipped[LISTED_IS_AVAILABLE] = skipped.get(LISTED_IS_AVAILABLE, 0) + 1
+        elif current != status:
+            to_change.append(pk)
+            if current == InventoryStatus.LISTED:
+                listed.append(pk)
+    ended = 0
+    if listed:
+        ended = listings_end(acting_user=acting_user, listings=Listing.objects.filter(inventory_id__in=listed))
+    changed = Inventory.objects.filter(pk__in=to_change).update(status=status, **_by(acting_user))
+    return StatusReport(int(changed), ended, skipped)
+
+
+# --------------------------------------------------------------------------- selling
 
 
 @transaction.atomic
 def sale_record(
     *,
+    acting_user: Any,
     inventory: Inventory,
     platform: Platform,
     external_order_number: str,
     sale_price_cents: int,
     sold_at: dt.datetime,
-    user: Any = None,
     listing: Listing | None = None,
+    currency: str | None = None,
+    fee_schedule: FeeSchedule | None = None,
+    platform_fee_cents: int | None = None,
+    processing_fee_cents: int | None = None,
+    shipping_cost_cents: int = 0,
+    other_costs_cents: int = 0,
+    paid_cents: int | None = None,
+    payout_currency: str | None = None,
+    payout_fx_rate: Decimal | None = None,
+    status: str = OrderStatus.PENDING,
+    buyer_region: str = "",
+    notes: str = "",
 ) -> Order:
-    """Sell one pair of an inventory item: take it from stock and record the order, atomically.
+    """Sell a pair: the one writer of "this pair is sold".
 
-    The stock is taken by one conditional UPDATE (``quantity >= 1`` on an open status), so
-    of any number of concurrent attempts on the last pair exactly one succeeds; the others
-    raise NotAvailable and write nothing (TRAPS.md, 6). Fees come from the fee schedule in
-    force on the sale date.
+    The pair is taken by one conditional UPDATE (open stock only), so of any number of
+    concurrent attempts exactly one succeeds; the others raise ``NotAvailable`` and write
+    nothing (the database's one-open-order-per-pair index stands behind it). Fees come from
+    the fee schedule in force on the sale date (``fee_schedule``, when the caller looked it
+    up already) unless the caller states them (a report that lists fees: ``platform_fee_cents``).
+    ``paid_cents``, what the platform paid for the sale in the sale currency when a report
+    says so, is the net proceeds; what the fees do not explain of it becomes other costs. The listing that sold (given, or the pair's active listing
+    on the platform) becomes sold; every other open listing of the pair ends. A sale dated
+    before the purchase is refused.
     """
-    taken = Inventory.objects.filter(pk=inventory.pk, quantity__gte=1, status__in=UNSOLD).update(
-        quantity=F("quantity") - 1,
-        status=Case(When(quantity=1, then=Value(InventoryStatus.SOLD)), default=F("status")),
-        updated_by=user,
-        updated_at=timezone.now(),
+    act_as(acting_user)
+    if not external_order_number.strip():
+        raise EventRefused("the platform's order number is needed")
+    if sale_price_cents <= 0:
+        raise EventRefused("the sale price must be more than zero")
+    item = Inventory.objects.select_related("product", "size").get(pk=inventory.pk)
+    purchased = item.purchased_at
+    # Days, not instants: a sale typed to the minute on the day of the purchase is no contradiction.
+    if purchased is not None and timezone.localdate(sold_at) < timezone.localdate(purchased):
+        when = timezone.localdate(purchased).isoformat()
+        raise EventRefused(f"the sale date is before the pair was bought ({when}): check the dates")
+    taken = Inventory.objects.filter(pk=item.pk, status__in=OPEN_STOCK).update(
+        status=InventoryStatus.SOLD, **_by(acting_user)
     )
     if not taken:
-        raise NotAvailable(f"{inventory} has no pair left to sell")
+        item.refresh_from_db(fields=["status"])
+        raise NotAvailable(
+            f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
+            "it cannot be sold (again)"
+        )
+    open_listings = list(
+        Listing.objects.filter(inventory=item, status__in=OPEN_LISTINGS).order_by("listed_at", "created_at")
+    )
+    if listing is None:
+        listing = next(
+            (
+                offered
+                for offered in open_listings
+                if offered.platform_id == platform.pk and offered.status == ListingStatus.ACTIVE
+            ),
+            None,
+        )
+    elif listing.inventory_id != item.pk or listing.platform_id != platform.pk:
+        raise EventRefused(f"the listing {listing} is not this pair's listing on {platform}")
+    schedule = None
+    if platform_fee_cents is None:
+        schedule = fee_schedule or fee_schedule_in_force(platform=platform, sold_at=sold_at)
+        platform_fee_cents, processing_fee_cents = schedule_fees(schedule, sale_price_cents)
+    currency = currency or (listing.currency if listing else platform.default_currency)
     order = Order(
-        inventory_id=inventory.pk,
+        inventory=item,
         platform=platform,
         listing=listing,
-        external_order_number=external_order_number,
+        fee_schedule=schedule,
+        external_order_number=external_order_number.strip(),
         sold_at=sold_at,
         sale_price_cents=sale_price_cents,
-        net_proceeds_cents=sale_price_cents,
-        currency=platform.default_currency,
-        payout_currency=platform.default_currency,
-        created_by=user,
-        updated_by=user,
+        platform_fee_cents=platform_fee_cents,
+        processing_fee_cents=processing_fee_cents or 0,
+        shipping_cost_cents=shipping_cost_cents,
+        other_costs_cents=other_costs_cents,
+        net_proceeds_cents=0,
+        currency=currency,
+        payout_currency=payout_currency or currency,
+        payout_fx_rate=payout_fx_rate,
+        status=status,
+        buyer_region=buyer_region,
+        notes=notes,
     )
-    order_apply_fees(order=order)
+    order.net_proceeds_cents = order.computed_net_proceeds_cents()
+    if paid_cents is not None:
+        order.other_costs_cents += max(0, order.net_proceeds_cents - paid_cents)
+        order.net_proceeds_cents = paid_cents
+    _authored(order, acting_user, creating=True)
+    order.full_clean(exclude=["inventory", "platform", "listing", "fee_schedule", "payout"], validate_unique=False)
+    if Order.objects.filter(platform=platform, external_order_number=order.external_order_number).exists():
+        raise EventRefused(f"{platform} order {order.external_order_number} is recorded already")
+    order.save(force_insert=True)
+    now = timezone.now()
     if listing is not None:
-        Listing.objects.filter(pk=listing.pk).update(status="sold", ended_at=sold_at)
+        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.SOLD, ended_at=sold_at, **_by(acting_user))
+    others = [offered.pk for offered in open_listings if listing is None or offered.pk != listing.pk]
+    if others:
+        Listing.objects.filter(pk__in=others).update(status=ListingStatus.ENDED, ended_at=now, **_by(acting_user))
     return order
+
+
+def _lock_order(order: Order) -> Order:
+    return Order.objects.select_for_update(of=("self",)).select_related("inventory", "platform").get(pk=order.pk)
+
+
+@transaction.atomic
+def order_ship(*, acting_user: Any, order: Order) -> Order:
+    """The pair left for the buyer (or the platform's authentication)."""
+    act_as(acting_user)
+    locked = _lock_order(order)
+    if locked.status != OrderStatus.PENDING:
+        raise EventRefused(f"{locked} is {locked.get_status_display().lower()}: only pending orders ship")
+    return _set_order_status(locked, OrderStatus.SHIPPED, acting_user)
+
+
+@transaction.atomic
+def order_complete(*, acting_user: Any, order: Order) -> Order:
+    """The buyer has the pair and the platform will pay out."""
+    act_as(acting_user)
+    locked = _lock_order(order)
+    if locked.status not in (OrderStatus.PENDING, OrderStatus.SHIPPED):
+        raise EventRefused(f"{locked} is {locked.get_status_display().lower()}: it cannot be completed")
+    return _set_order_status(locked, OrderStatus.COMPLETED, acting_user)
+
+
+def _set_order_status(order: Order, status: str, acting_user: Any, **fields: Any) -> Order:
+    order.status = status
+    for name, value in fields.items():
+        setattr(order, name, value)
+    _authored(order, acting_user)
+    order.save(update_fields=["status", *fields, "updated_by"])
+    return order
+
+
+@transaction.atomic
+def order_cancel(*, acting_user: Any, order: Order, reason: str = "") -> Order:
+    """Cancel an order before it shipped: the pair is back in stock (Available).
+
+    Its listings stay ended; staff may reactivate them (Listings, "Reactivate").
+    """
+    act_as(acting_user)
+    locked = _lock_order(order)
+    if locked.status != OrderStatus.PENDING:
+        message = f"{locked} is {locked.get_status_display().lower()}: only an order not yet shipped can be cancelled"
+        if locked.status in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
+            message += "; record a return instead"
+        raise EventRefused(message)
+    notes = f"{locked.notes}\nCancelled: {reason}".strip() if reason else locked.notes
+    _set_order_status(locked, OrderStatus.CANCELLED, acting_user, cancelled_at=timezone.now(), notes=notes)
+    back = Inventory.objects.filter(pk=locked.inventory_id, status=InventoryStatus.SOLD).update(
+        status=InventoryStatus.AVAILABLE, **_by(acting_user)
+    )
+    if not back:
+        raise EventRefused(f"the pair of {locked} is not marked sold; nothing was changed")
+    return locked
+
+
+@transaction.atomic
+def order_return(*, acting_user: Any, order: Order, refund_cents: int | None = None, reason: str = "") -> Order:
+    """The buyer sent the pair back: the order is kept as Returned with its refund, the pair is Returned.
+
+    ``refund_cents`` is what was paid back to the buyer (the sale price when not given), in
+    the order's currency. A returned pair is inspected, then marked available by hand.
+    """
+    act_as(acting_user)
+    locked = _lock_order(order)
+    if locked.status not in (OrderStatus.SHIPPED, OrderStatus.COMPLETED):
+        raise EventRefused(
+            f"{locked} is {locked.get_status_display().lower()}: only a shipped or completed order can be returned"
+        )
+    refund = locked.sale_price_cents if refund_cents is None else refund_cents
+    if not 0 <= refund <= locked.sale_price_cents:
+        raise EventRefused(
+            f"a refund of {format_cents(refund, locked.currency)} is not between nothing and the sale price "
+            f"({format_cents(locked.sale_price_cents, locked.currency)})"
+        )
+    notes = f"{locked.notes}\nReturned: {reason}".strip() if reason else locked.notes
+    _set_order_status(
+        locked, OrderStatus.RETURNED, acting_user, refund_cents=refund, returned_at=timezone.now(), notes=notes
+    )
+    Inventory.objects.filter(pk=locked.inventory_id, status=InventoryStatus.SOLD).update(
+        status=InventoryStatus.RETURNED, **_by(acting_user)
+    )
+    return locked
+
+
+@transaction.atomic
+def unmatched_sale_record(*, acting_user: Any, entry: UnmatchedSale, inventory: Inventory) -> Order:
+    """Record a queued sale (one no pair was matched to) on the pair staff chose, and resolve it."""
+    act_as(acting_user)
+    locked = UnmatchedSale.objects.select_for_update(of=("self",)).select_related("platform").get(pk=entry.pk)
+    if locked.status != UnmatchedSaleStatus.OPEN:
+        raise EventRefused(f"{locked} is resolved already")
+    stated = locked.platform_fee_cents is not None
+    order = sale_record(
+        acting_user=acting_user,
+        inventory=inventory,
+        platform=locked.platform,
+        external_order_number=locked.external_order_number,
+        sale_price_cents=locked.sale_price_cents,
+        sold_at=locked.sold_at,
+        currency=locked.currency,
+        platform_fee_cents=locked.platform_fee_cents if stated else None,
+        processing_fee_cents=locked.processing_fee_cents if stated else None,
+        shipping_cost_cents=locked.shipping_cost_cents or 0,
+        status=OrderStatus.COMPLETED,
+        buyer_region=locked.buyer_region,
+    )
+    locked.status, locked.order, locked.resolved_at = UnmatchedSaleStatus.RESOLVED, order, timezone.now()
+    _authored(locked, acting_user)
+    locked.save(update_fields=["status", "order", "resolved_at", "updated_by"])
+    return order
+
+
+# --------------------------------------------------------------------------- paying out
+
+
+class Reconciled:
+    """The outcome of comparing a payout with its orders."""
+
+    MATCHED = "matched"
+    SHORT = "short"
+    OVER = "over"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """A payout against the net proceeds of its orders, in the payout's currency."""
+
+    state: str  # one of Reconciled's values
+    expected_cents: int | None
+    paid_cents: int
+    currency: str
+    orders: int
+    reason: str = ""
+
+    @property
+    def difference_cents(self) -> int | None:
+        return None if self.expected_cents is None else self.paid_cents - self.expected_cents
+
+    def __str__(self) -> str:
+        if self.expected_cents is None:
+            return f"cannot compare: {self.reason}"
+        if self.state == Reconciled.MATCHED:
+            return f"matched: {format_cents(self.paid_cents, self.currency)} for {self.orders} order(s)"
+        difference = abs(self.difference_cents or 0)
+        return (
+            f"{self.state} by {format_cents(difference, self.currency)}: paid "
+            f"{format_cents(self.paid_cents, self.currency)}, the orders' net proceeds are "
+            f"{format_cents(self.expected_cents, self.currency)}"
+        )
+
+
+def expected_payout_cents(order: Order, currency: str) -> int | None:
+    """What the platform owes for an order, in ``currency`` (None when no rate says so)."""
+    owed = order.net_proceeds_cents - (order.refund_cents or 0 if order.status == OrderStatus.RETURNED else 0)
+    if order.currency == currency:
+        return owed
+    if order.payout_currency == currency and order.payout_fx_rate:
+        return int((Decimal(owed) * order.payout_fx_rate).quantize(Decimal(1), ROUND_HALF_UP))
+    return None
+
+
+def payout_reconcile(payout: Payout) -> Reconciliation:
+    """Compare a payout with the orders it pays: matched, short or over, with the difference."""
+    orders = list(payout.orders.all())
+    expected = 0
+    for order in orders:
+        owed = expected_payout_cents(order, payout.currency)
+        if owed is None:
+            reason = f"{order} is in {order.currency} and has no rate into {payout.currency}"
+            return Reconciliation(Reconciled.UNKNOWN, None, payout.amount_cents, payout.currency, len(orders), reason)
+        expected += owed
+    if not orders:
+        return Reconciliation(
+            Reconciled.UNKNOWN, None, payout.amount_cents, payout.currency, 0, "no orders are assigned to it"
+        )
+    state = (
+        Reconciled.MATCHED
+        if payout.amount_cents == expected
+        else Reconciled.SHORT
+        if payout.amount_cents < expected
+        else Reconciled.OVER
+    )
+    return Reconciliation(state, expected, payout.amount_cents, payout.currency, len(orders))
+
+
+@transaction.atomic
+def payout_record(
+    *,
+    acting_user: Any,
+    platform: Platform,
+    external_payout_id: str,
+    amount_cents: int,
+    orders: Iterable[Order],
+    currency: str | None = None,
+    paid_at: dt.datetime | None = None,
+    fx_rate: Decimal | None = None,
+    status: str = PayoutStatus.PAID,
+) -> Payout:
+    """Record money a platform paid out for some of its orders, and assign the orders to it.
+
+    Orders must be of the platform, not cancelled, and not paid by another payout. The
+    reconciliation (``payout_reconcile``) compares the amount with their net proceeds.
+    """
+    act_as(acting_user)
+    chosen = list(Order.objects.select_for_update(of=("self",)).filter(pk__in=[order.pk for order in orders]))
+    problems = []
+    for order in chosen:
+        if order.platform_id != platform.pk:
+            problems.append(f"{order} was sold on another platform")
+        elif order.payout_id is not None:
+            problems.append(f"{order} is paid by another payout already")
+        elif order.status == OrderStatus.CANCELLED:
+            problems.append(f"{order} is cancelled")
+    if problems:
+        raise EventRefused("; ".join(problems))
+    if amount_cents < 0:
+        raise EventRefused("a payout cannot be negative")
+    if Payout.objects.filter(platform=platform, external_payout_id=external_payout_id).exists():
+        raise EventRefused(f"{platform} payout {external_payout_id} is recorded already")
+    payout = Payout(
+        platform=platform,
+        external_payout_id=external_payout_id,
+        amount_cents=amount_cents,
+        currency=currency or platform.default_currency,
+        fx_rate=fx_rate if fx_rate is not None else Decimal(1),
+        status=status,
+        paid_at=paid_at or (timezone.now() if status == PayoutStatus.PAID else None),
+    )
+    payout.full_clean(exclude=["platform"], validate_unique=False)
+    payout.save(force_insert=True)
+    Order.objects.filter(pk__in=[order.pk for order in chosen]).update(payout=payout, **_by(acting_user))
+    return payout
+
+
+__all__ = [
+    "CLOSED_ORDER_STATUSES",
+    "EventRefused",
+    "NoFeeSchedule",
+    "NotAvailable",
+    "Quote",
+    "Reconciled",
+    "Reconciliation",
+    "StatusReport",
+    "fee_schedule_in_force",
+    "fees_quote",
+    "inventory_set_status",
+    "listing_create",
+    "listings_end",
+    "listings_reactivate",
+    "order_apply_fees",
+    "order_cancel",
+    "order_complete",
+    "order_return",
+    "order_ship",
+    "orders_recalculate_fees",
+    "payout_reconcile",
+    "payout_record",
+    "sale_record",
+    "schedule_fees",
+    "unmatched_sale_record",
+]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import AuditLog
 from catalog.models import Inventory
@@ -36,7 +37,8 @@ def test_bulk_update_and_raw_sql_are_recorded_too():
     Inventory.objects.filter(pk__in=[i.pk for i in items]).update(status="reserved")
     with connection.cursor() as cursor:
         cursor.execute("UPDATE products.inventory SET location = 'raw' WHERE id = %s", [items[0].pk])
-        cursor.execute("DELETE FROM transactions.orders WHERE id = %s", [make_order().pk])
+        cancelled = make_order(status="cancelled", cancelled_at=timezone.now())  # deleting it leaves no pair sold
+        cursor.execute("DELETE FROM transactions.orders WHERE id = %s", [cancelled.pk])
     updates = AuditLog.objects.filter(table_name="inventory", operation="UPDATE")
     assert updates.count() == 4
     assert AuditLog.objects.filter(table_name="orders", operation="DELETE").count() == 1

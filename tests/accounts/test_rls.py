@@ -10,6 +10,7 @@ import io
 import pytest
 from django.core.management import call_command
 from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
 
 from accounts.models import Role
 from catalog.models import Inventory
@@ -27,7 +28,12 @@ def world():
     admin, reader = make_user(role=Role.ADMIN), make_user(role=Role.READONLY)
     mine = make_inventory(supplier_account=make_supplier_account(user=alice))
     theirs = make_inventory(supplier_account=make_supplier_account(user=bob))
-    orders = {"my_order": make_order(inventory=mine), "their_order": make_order(inventory=theirs)}
+    # Cancelled orders: both pairs stay in stock, so the stock views hold them too.
+    cancelled = {"status": "cancelled", "cancelled_at": timezone.now()}
+    orders = {
+        "my_order": make_order(inventory=mine, **cancelled),
+        "their_order": make_order(inventory=theirs, **cancelled),
+    }
     with connection.cursor() as cursor:
         # Ownership changes need no pending deferred FK checks from the rows made above.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")

@@ -83,7 +83,11 @@ def test_admin_works_the_day(page, demo):
         boxes.nth(n).check()
     page.select_option("select[name=action]", "mark_written_off")
     page.click("button[name=index]")
-    page.wait_for_load_state("networkidle")
+    # Writing off asks first: nothing changes until it is confirmed.
+    assert set(Inventory.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"available"}
+    page.check("input[name=confirm]")
+    page.click("button[name=apply]")
+    page.wait_for_url("**/admin/catalog/inventory/**")
     assert set(Inventory.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"written_off"}
 
     page.goto("/admin/pricing/profitopportunity/")

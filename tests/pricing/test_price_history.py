@@ -110,7 +110,7 @@ def test_admin_save_writes_history(client):
     url = f"/admin/pricing/pricesource/{source.pk}/change/"
     form = client.get(url).context["adminform"].form
     data = {k: v for k, v in form.initial.items() if v is not None}
-    data.update({"product": source.product_id, "price_cents": 7500, "metadata": "{}"})
+    data.update({"product": source.product_id, "price_cents": "75.00", "metadata": "{}"})
     data.update({"last_updated_0": "", "last_updated_1": ""})
     response = client.post(url, data)
     assert response.status_code == 302, response.context["adminform"].form.errors if response.context else response

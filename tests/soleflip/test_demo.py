@@ -6,7 +6,7 @@ from catalog.models import Inventory, InventoryStatus, Product, Variant
 from pricing.models import PriceSource
 from soleflip.db import TABLE_SCHEMAS
 from soleflip.demo import demo_seed
-from transactions.models import Order
+from transactions.models import Listing, Order
 
 pytestmark = pytest.mark.django_db
 
@@ -25,8 +25,9 @@ def test_demo_seed_is_idempotent(sql):
     assert counts(sql) == before
 
 
-def test_demo_data_is_realistic():
+def test_demo_data_is_realistic(sql):
     demo_seed()
+    sql("SET CONSTRAINTS ALL IMMEDIATE")  # the database's pair checks, as at commit: none refuses
     assert Product.objects.filter(style_code="DD1391-100", brand__name="Nike").exists()
     for ean in Variant.objects.values_list("ean", flat=True):
         assert ean is not None
@@ -42,6 +43,14 @@ def test_demo_data_is_realistic():
         fees = order.fee_schedule.fees_for(order.sale_price_cents)
         assert order.net_proceeds_cents == order.sale_price_cents - fees.total_cents
         assert order.inventory.status == InventoryStatus.SOLD
+        assert order.status == "completed"
+        assert order.listing is not None and order.listing.status == "sold"
+        assert order.inventory.purchased_at < order.listing.listed_at < order.sold_at
+    per_product = Inventory.objects.filter(product__style_code="DD1391-100")
+    assert sorted(per_product.values_list("status", flat=True)) == ["available", "listed", "sold"]
+    listed = per_product.get(status=InventoryStatus.LISTED)
+    assert list(Listing.objects.filter(inventory=listed).values_list("status", flat=True)) == ["active"]
+    assert not Listing.objects.filter(inventory__status=InventoryStatus.AVAILABLE).exists()
 
 
 def test_seed_demo_command_prints_what_it_did(capsys):

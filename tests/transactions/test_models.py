@@ -45,7 +45,7 @@ def test_order_fees_come_from_the_schedule_of_its_sale_date():
     )
     sold_2025 = dt.datetime(2025, 6, 1, 12, tzinfo=dt.UTC)
     order = make_order(platform=platform, sold_at=sold_2025, sale_price_cents=20000, shipping_cost_cents=500)
-    order_apply_fees(order=order)
+    order_apply_fees(order=order, acting_user=None)
     order.refresh_from_db()
     assert (order.platform_fee_cents, order.processing_fee_cents) == (2000, 600)
     assert order.net_proceeds_cents == 20000 - 2000 - 600 - 500
@@ -53,4 +53,4 @@ def test_order_fees_come_from_the_schedule_of_its_sale_date():
 
     order.sold_at = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
     with pytest.raises(NoFeeSchedule, match="no fee schedule for region EU, level 1 on 2024-06-01"):
-        order_apply_fees(order=order)
+        order_apply_fees(order=order, acting_user=None)

@@ -23,7 +23,7 @@ from tests.transactions.test_reports_import import (
 )
 from transactions.models import Order, UnmatchedSale
 from transactions.reports import ALIAS_SALES
-from transactions.services import _SalesReportImport
+from transactions.sales_import import _SalesReportImport
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

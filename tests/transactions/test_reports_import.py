@@ -32,7 +32,7 @@ from tests.factories import (
 from tests.transactions.test_reports import INVOICE_HEADER, SAMPLE_2019_HEADER
 from transactions.models import Listing, Order, UnmatchedSale
 from transactions.reports import ALIAS_SALES, EBAY_ORDERS, FORMATS
-from transactions.services import UnknownPlatform, sales_report_import
+from transactions.sales_import import UnknownPlatform, sales_report_import
 
 pytestmark = pytest.mark.django_db
 
@@ -125,8 +125,13 @@ def snapshot(sql: Any) -> dict[str, list[str]]:
     return {table: sorted(row[0] for row in sql(f"SELECT row_to_json(t)::text FROM {table} t")) for table in tables}
 
 
+#: The pairs of these tests were bought before the oldest sale of the reports (2017): a pair
+#: is never matched to a sale dated before its purchase.
+BOUGHT_BEFORE = dt.datetime(2017, 1, 1, tzinfo=dt.UTC)
+
+
 def pair(product: Product, size: Size | None, *, days_ago: int = 30, **kw: Any) -> Inventory:
-    return make_inventory(product=product, size=size, purchased_at=timezone.now() - dt.timedelta(days=days_ago), **kw)
+    return make_inventory(product=product, size=size, purchased_at=BOUGHT_BEFORE - dt.timedelta(days=days_ago), **kw)
 
 
 def make_shop() -> SimpleNamespace:
@@ -197,7 +202,7 @@ def test_an_invoice_sale_becomes_an_order_on_the_oldest_unsold_pair_with_the_rep
     assert {Inventory.objects.get(pk=p.pk).status for p in (newer, other_size)} == {"available"}
     on_stockx.refresh_from_db()
     assert (on_stockx.status, on_stockx.ended_at) == ("sold", order.sold_at)
-    assert Listing.objects.get(pk=on_goat.pk).status == "active"
+    assert Listing.objects.get(pk=on_goat.pk).status == "ended"  # a sold pair is offered nowhere else
 
 
 def test_what_the_invoice_fees_do_not_explain_is_kept_as_other_costs(shop, tmp_path):
@@ -711,7 +716,7 @@ def test_the_run_records_file_checksum_user_counts_and_duration(shop, tmp_path):
 
 
 def test_progress_is_reported_while_reading(shop, tmp_path, monkeypatch):
-    monkeypatch.setattr("transactions.services.PROGRESS_EVERY", 2)
+    monkeypatch.setattr("transactions.sales_import.PROGRESS_EVERY", 2)
     rows = [invoice_row(Order_Number=f"N-{n}", Style="X-1") for n in range(5)]
     seen: list[int] = []
     import_report(write_invoice(tmp_path / "invoice.csv", *rows), progress=seen.append)

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.people import acting
 from pricing.models import ImportStatus
-from transactions.services import UnknownPlatform, sales_report_import
+from transactions.sales_import import UnknownPlatform, sales_report_import
 
 SHOWN_ERRORS = 20
 
