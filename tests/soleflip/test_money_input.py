@@ -429,7 +429,9 @@ class _Texts(HTMLParser):
 
     def __init__(self, tag: str) -> None:
         super().__init__()
-        self.tag, self.depth, self.texts, self._parts = tag, 0, [], []
+        self.tag, self.depth = tag, 0
+        self.texts: list[str] = []
+        self._parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: Any) -> None:
         if tag == self.tag:
