@@ -45,9 +45,9 @@ def test_demo_data_is_realistic(sql):
         assert order.inventory.status == InventoryStatus.SOLD
         assert order.status == "completed"
         assert order.listing is not None and order.listing.status == "sold"
-        bought_at, listed = order.inventory.purchased_at, order.listing.listed_at
-        assert bought_at is not None and listed is not None
-        assert bought_at < listed < order.sold_at
+        bought_at, listed_at = order.inventory.purchased_at, order.listing.listed_at
+        assert bought_at is not None and listed_at is not None
+        assert bought_at < listed_at < order.sold_at
     per_product = Inventory.objects.filter(product__style_code="DD1391-100")
     assert sorted(per_product.values_list("status", flat=True)) == ["available", "listed", "sold"]
     listed = per_product.get(status=InventoryStatus.LISTED)
