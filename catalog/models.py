@@ -732,7 +732,7 @@ class Inventory(AuthoredModel):
         constraints = [
             models.CheckConstraint(condition=models.Q(quantity__gte=0), name="chk_inventory_quantity_positive"),
             # A row is one pair: it is bought, listed, sold and returned as one (docs/adr/0014).
-            models.CheckConstraint(condition=models.Q(quantity=1), name="chk_inventory_one_pair"),
+            models.CheckConstraint(condition=models.Q(quantity=1), name="chk_inventory_single_pair"),
             models.CheckConstraint(
                 condition=models.Q(purchase_price_cents__isnull=True) | models.Q(purchase_price_cents__gte=0),
                 name="chk_inventory_purchase_price_positive",

@@ -324,6 +324,7 @@ class MoneyFieldsMixin:
         "get_readonly_fields": "show_readonly_fields",
         "get_fieldsets": "show_fieldsets",
         "get_list_display": "show_list_display",
+        "get_fields": "show_fields",
     }
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -385,6 +386,26 @@ class MoneyFieldsMixin:
             (title, {**options, "fields": _renamed(options["fields"], rename, seen)}) for title, options in fieldsets
         ]
 
+    def show_fields(self, names: Any, request: HttpRequest, obj: Any = None) -> Any:
+        """``names`` with each read-only amount or rate column shown by its display attribute.
+
+        Django's own field list puts the form's fields first and the read-only ones after; a
+        read-only amount is there twice (its column from the form, its display attribute from
+        ``get_readonly_fields``) and keeps the read-only place, as any read-only field would.
+        """
+        if not self.shown_as:
+            return names
+        read_only = set(self.get_readonly_fields(request, obj))
+        listed = set(names)
+        shown: list[Any] = []
+        for name in names:
+            display = self.shown_as.get(name) if isinstance(name, str) else None
+            if display is None or display not in read_only:
+                shown.append(name)
+            elif display not in listed:
+                shown.append(display)
+        return shown
+
     def show_list_display(self, names: Any, request: HttpRequest, obj: Any = None) -> list[Any]:
         """List columns with each raw amount or rate column shown as money or percent (editable ones stay)."""
         editable = set(getattr(self, "list_editable", ()))
@@ -400,6 +421,9 @@ class MoneyFieldsMixin:
 
     def get_list_display(self, request: HttpRequest) -> Any:
         return self.show_list_display(super().get_list_display(request), request)  # type: ignore[misc]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.show_fields(super().get_fields(request, obj), request, obj)  # type: ignore[misc]
 
 
 class SoleflipAdmin(MoneyFieldsMixin, ModelAdmin):

@@ -6,7 +6,7 @@ pass through (TRAPS.md, 2), so every exported text value goes through ``escape_f
 Amounts leave as decimals in currency units under a header without the unit
 (``purchase_price_cents`` 9995 → ``purchase_price`` 99.95, beside the row's ``currency``
 column), rates as percentages (``transaction_fee_bps`` 950 → ``transaction_fee_percent``
-9.50). The values are ``Decimal``: numbers in XLSX, ``99.95`` in CSV and JSON.
+9.50). The values are ``Decimal``: numbers in a spreadsheet format, ``99.95`` in CSV and JSON.
 """
 
 from __future__ import annotations

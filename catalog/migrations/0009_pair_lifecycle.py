@@ -56,6 +56,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name="inventory",
-            constraint=models.CheckConstraint(condition=models.Q(("quantity", 1)), name="chk_inventory_one_pair"),
+            constraint=models.CheckConstraint(condition=models.Q(("quantity", 1)), name="chk_inventory_single_pair"),
         ),
     ]

@@ -19,7 +19,12 @@ def test_an_admin_edit_is_recorded_with_user_reason_and_changed_field(client):
     bought = timezone.localtime(item.purchased_at)
     url = f"/admin/catalog/inventory/{item.pk}/change/"
     form = client.get(url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list)}
+    # What the browser posts back: each field's value as the form shows it (money as "99.99").
+    data = {
+        k: form.fields[k].prepare_value(v) if k in form.fields else v
+        for k, v in form.initial.items()
+        if v is not None and not isinstance(v, list)
+    }
     data.update(
         {
             "location": "Shelf B2",

@@ -1,6 +1,6 @@
 import pytest
 
-from soleflip.money import format_cents
+from soleflip.money import bps_to_percent, cents_to_units, format_bps, format_cents
 
 
 @pytest.mark.parametrize(
@@ -16,3 +16,24 @@ from soleflip.money import format_cents
 )
 def test_format_cents(cents, currency, text):
     assert format_cents(cents, currency) == text
+
+
+@pytest.mark.parametrize(
+    ("cents", "units"),
+    [(9995, "99.95"), (9900, "99.00"), (5, "0.05"), (0, "0.00"), (-50, "-0.50"), (123456789, "1234567.89")],
+)
+def test_cents_to_units_is_what_a_form_shows(cents, units):
+    assert cents_to_units(cents) == units
+
+
+@pytest.mark.parametrize(
+    ("bps", "percent", "text"),
+    [(950, "9.5", "9.5%"), (1000, "10", "10%"), (25, "0.25", "0.25%"), (0, "0", "0%"), (-150, "-1.5", "-1.5%")],
+)
+def test_basis_points_as_percent(bps, percent, text):
+    assert bps_to_percent(bps) == percent
+    assert format_bps(bps) == text
+
+
+def test_missing_rate_is_a_dash():
+    assert format_bps(None) == "–"

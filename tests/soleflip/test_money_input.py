@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from django.contrib import admin
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
@@ -395,6 +396,27 @@ def test_list_display_of_a_raw_column_becomes_money():
     column = model_admin.price_cents_as_money
     assert (column.short_description, column.admin_order_field) == ("price", "price_cents")
     assert column(source) == "$129.99"
+
+
+@pytest.mark.django_db
+def test_a_screens_own_read_only_list_is_shown_as_money_in_django_s_order():
+    class OwnListAdmin(SoleflipAdmin):
+        def get_readonly_fields(self, request, obj=None):
+            return ["source_url", "price_cents", "currency"]  # without super()
+
+    source = make_price_source(price_cents=12999, currency="USD")
+    model_admin = OwnListAdmin(PriceSource, admin.site)
+    request = RequestFactory().get("/")
+    request.user = make_user(is_staff=True, is_superuser=True)
+    assert model_admin.get_readonly_fields(request, source) == ["source_url", "price_cents_as_money", "currency"]
+    fields = model_admin.get_fields(request, source)
+    assert "price_cents" not in fields
+    assert fields[-3:] == ["source_url", "price_cents_as_money", "currency"]  # where Django puts read-only fields
+    form = model_admin.get_form(
+        request, source, change=True, fields=flatten_fieldsets(model_admin.get_fieldsets(request, source))
+    )
+    assert "price_cents" not in form.base_fields
+    assert model_admin.price_cents_as_money(source) == "$129.99"
 
 
 @pytest.mark.django_db

@@ -83,5 +83,5 @@ def test_order_status_moves_only_forward():
 
 @pytest.mark.django_db
 def test_a_row_is_one_pair():
-    with pytest.raises(IntegrityError, match="chk_inventory_one_pair"), transaction.atomic():
+    with pytest.raises(IntegrityError, match="chk_inventory_single_pair"), transaction.atomic():
         Inventory.objects.filter(pk=make_inventory().pk).update(quantity=2)
