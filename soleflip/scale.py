@@ -274,7 +274,6 @@ def scale_seed(
 ) -> ScaleReport:
     """Add the generated products (and everything hanging off them) up to ``scale``."""
     now = now or timezone.now()
-    _answer_trigger_ignore_checks()
     ctx = _context(now)
     first = Product.objects.filter(enrichment_data__seed=SCALE_MARK).count()
     last = scale * PRODUCTS_PER_SCALE
@@ -295,20 +294,6 @@ def scale_seed(
         batch.flush()
     _analyze(batch.model for batch in out.values())
     return ScaleReport({name.replace("_", " "): batch.total for name, batch in out.items()})
-
-
-def _answer_trigger_ignore_checks() -> None:
-    """Keep the pair checks at commit linear in the rows written.
-
-    Each trigger first asks pgtrigger whether it is ignored. While ``pgtrigger.ignore`` is
-    unset, that question raises an error the trigger catches, and each caught error rolls
-    back a subtransaction, for which PostgreSQL walks every deferred check still pending: with
-    the hundreds of thousands of deferred checks of a large seed, the work became quadratic
-    (scale 300, 18K pairs: two minutes of checks instead of seconds). An empty list, "ignore
-    no trigger", answers the question without an error. It lasts until the transaction ends.
-    """
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT set_config('pgtrigger.ignore', '{}', true)")
 
 
 def _analyze(written: Iterable[type[models.Model]]) -> None:

@@ -6,9 +6,10 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import urlencode
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
@@ -33,6 +34,16 @@ from transactions.services import (
     payout_record,
     sale_record,
     unmatched_sale_record,
+)
+
+#: The fee schedule fields a listing's "you receive" needs.
+SCHEDULE_FIELDS = (
+    "id",
+    "transaction_fee_bps",
+    "processing_fee_bps",
+    "minimum_fee_cents",
+    "fixed_fee_cents",
+    "currency",
 )
 
 
@@ -151,11 +162,29 @@ class ListingAdmin(EventAdminMixin, ExportSelectionMixin, ProductSearchMixin, Hi
         item = obj.inventory
         return f"{item.product.name} – {item.size or 'no size'}"
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Listing]:
+        # The fee schedule in force today, per row in the same query: a list of 50 listings
+        # would otherwise look up a schedule 50 times.
+        today = timezone.localdate()
+        in_force = models.FeeSchedule.objects.filter(
+            platform=OuterRef("platform"),
+            region=OuterRef("platform__region"),
+            seller_level=OuterRef("platform__seller_level"),
+            valid_from__lte=today,
+        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+        fields = {f"schedule_{name}": Subquery(in_force.values(name)[:1]) for name in SCHEDULE_FIELDS}
+        return super().get_queryset(request).annotate(**fields)
+
     @admin.display(description="you receive after fees")
     def you_receive(self, obj: models.Listing) -> str:
         if obj.pk is None:
             return "–"
-        quote = fees_quote(platform=obj.platform, price_cents=obj.ask_price_cents)
+        schedule = None
+        if getattr(obj, "schedule_id", None) is not None:
+            schedule = models.FeeSchedule(**{name: getattr(obj, f"schedule_{name}") for name in SCHEDULE_FIELDS})
+        elif hasattr(obj, "schedule_id"):
+            return f"– (no fee schedule of {obj.platform} in force)"
+        quote = fees_quote(platform=obj.platform, price_cents=obj.ask_price_cents, schedule=schedule)
         if quote is None:
             return f"– (no fee schedule of {obj.platform} in force)"
         return str(quote)

@@ -96,12 +96,18 @@ class Quote:
         return f"{format_cents(self.net_cents, self.currency)} after {format_cents(fees, self.currency)} fees"
 
 
-def fees_quote(*, platform: Platform, price_cents: int, on: dt.datetime | None = None) -> Quote | None:
-    """What the seller receives for an ask or sale price on ``platform`` (None without a schedule)."""
-    try:
-        schedule = fee_schedule_in_force(platform=platform, sold_at=on or timezone.now())
-    except NoFeeSchedule:
-        return None
+def fees_quote(
+    *, platform: Platform, price_cents: int, on: dt.datetime | None = None, schedule: FeeSchedule | None = None
+) -> Quote | None:
+    """What the seller receives for an ask or sale price on ``platform`` (None without a schedule).
+
+    ``schedule``: the schedule in force, when the caller looked it up already (a list of many).
+    """
+    if schedule is None:
+        try:
+            schedule = fee_schedule_in_force(platform=platform, sold_at=on or timezone.now())
+        except NoFeeSchedule:
+            return None
     platform_fee, processing = schedule_fees(schedule, price_cents)
     net = net_proceeds_cents(
         sale_price_cents=price_cents, platform_fee_cents=platform_fee, processing_fee_cents=processing

@@ -270,7 +270,7 @@ def test_record_sale_keeps_the_fees_the_platform_stated(shop):
 
 def test_record_sale_refuses_a_sale_dated_before_the_purchase(shop):
     item = buy("SO-1", purchased_at="2026-11-30")
-    with pytest.raises(CommandError, match=r"^the sale date is before the pair was bought \(2026-11-30 00:00\)"):
+    with pytest.raises(CommandError, match=r"^the sale date is before the pair was bought \(2026-11-30[ )]"):
         sell("SO-1", "123", sold_at="2026-11-29T18:00")
     assert not Order.objects.exists()
     item.refresh_from_db()

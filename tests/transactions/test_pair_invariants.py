@@ -85,3 +85,12 @@ def test_order_status_moves_only_forward():
 def test_a_row_is_one_pair():
     with pytest.raises(IntegrityError, match="chk_inventory_single_pair"), transaction.atomic():
         Inventory.objects.filter(pk=make_inventory().pk).update(quantity=2)
+
+
+@pytest.mark.django_db
+def test_connections_tell_the_triggers_to_ignore_none():
+    # Unset, each trigger's ignore check raises and rolls back a subtransaction, which walks
+    # every pending deferred pair check: quadratic in a big transaction (soleflip/settings.py).
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT current_setting('pgtrigger.ignore')::text[]")
+        assert cursor.fetchone() == ([],)
