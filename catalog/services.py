@@ -186,6 +186,10 @@ def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
     return review
 
 
+#: How far in the future an event's date may be (clocks of other machines, typing to the minute).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+
+
 class PurchaseRefused(ValidationError):
     """A purchase that cannot be recorded as given; nothing was written."""
 
@@ -241,7 +245,7 @@ def inventory_buy(
             raise PurchaseRefused(f"a price in {currency} needs its FX rate into {base} on the purchase day")
         purchase_fx_rate = Decimal(1)
     purchased_at = purchased_at or timezone.now()
-    if purchased_at > timezone.now() + dt.timedelta(minutes=5):
+    if purchased_at > timezone.now() + CLOCK_SKEW:
         raise PurchaseRefused("the purchase date is in the future")
     if supplier_account is not None and supplier is None:
         supplier = supplier_account.supplier

@@ -23,6 +23,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import MANUAL_STATUSES, OPEN_STOCK, Inventory, InventoryStatus
+from catalog.services import CLOCK_SKEW
 from soleflip.db import act_as
 from soleflip.money import format_cents
 from transactions.models import (
@@ -355,6 +356,8 @@ def sale_record(
         raise EventRefused("the platform's order number is needed")
     if sale_price_cents <= 0:
         raise EventRefused("the sale price must be more than zero")
+    if sold_at > timezone.now() + CLOCK_SKEW:
+        raise EventRefused("the sale date is in the future: a sale is recorded once it happened")
     item = Inventory.objects.select_related("product", "size").get(pk=inventory.pk)
     purchased = item.purchased_at
     # Days, not instants: a sale typed to the minute on the day of the purchase is no contradiction.

@@ -314,7 +314,7 @@ def test_record_sale_without_a_fee_schedule_names_the_fee_options(shop):
     assert not Order.objects.exists()
 
 
-# --------------------------------------------------------------------------- cancel_order, return_order
+# --------------------------------------------------------------------------- ship, complete, cancel, return
 
 
 def test_cancel_order_puts_the_pair_back_in_stock(shop):
@@ -322,7 +322,7 @@ def test_cancel_order_puts_the_pair_back_in_stock(shop):
     run("list_pair", "SO-1", "--platform", "stockx", "--ask", "189.00")
     sell("SO-1", "123")
     out = run("cancel_order", "--platform", "stockx", "123", "--reason", "buyer changed their mind")
-    assert out == f"Cancelled StockX order 123 ({DUNK}): the pair is available again; its listings stay ended."
+    assert out == f"StockX order 123 ({DUNK}): cancelled; the pair is available again, its listings stay ended."
     order = Order.objects.get()
     assert order.status == "cancelled" and order.cancelled_at is not None
     assert order.notes.endswith("Cancelled: buyer changed their mind")
@@ -341,12 +341,24 @@ def test_cancel_order_refuses_a_shipped_or_unknown_order(shop):
     assert Order.objects.get().status == "shipped"
 
 
+def test_ship_order_then_complete_order_move_the_order_on(shop):
+    buy("SO-1")
+    sell("SO-1", "123")
+    assert run("ship_order", "--platform", "stockx", "123") == f"StockX order 123 ({DUNK}): shipped."
+    assert Order.objects.get().status == "shipped"
+    assert run("complete_order", "--platform", "stockx", "123") == f"StockX order 123 ({DUNK}): completed."
+    assert Order.objects.get().status == "completed"
+    with pytest.raises(CommandError, match=r"^StockX #123 is completed: only pending orders ship$"):
+        call_command("ship_order", "--platform", "stockx", "123")
+
+
 def test_return_order_keeps_the_refund_and_marks_the_pair_returned(shop):
     item = buy("SO-1")
-    order_ship(acting_user=None, order=sell("SO-1", "123"))
+    sell("SO-1", "123")
+    run("ship_order", "--platform", "stockx", "123")
     out = run("return_order", "--platform", "stockx", "123", "--refund", "150.00", "--reason", "too small")
     assert out == (
-        f"Returned StockX order 123 ({DUNK}): €150.00 refunded; the pair is marked returned until it is inspected."
+        f"StockX order 123 ({DUNK}): returned, €150.00 refunded; the pair is marked returned until it is inspected."
     )
     order = Order.objects.get()
     assert (order.status, order.refund_cents) == ("returned", 15000)

@@ -88,6 +88,10 @@ def test_a_pair_is_sold_once_and_not_before_it_was_bought():
     sale = {"acting_user": None, "inventory": item, "sale_price_cents": 15000}
     with pytest.raises(EventRefused, match="before the pair was bought"):
         sale_record(**sale, platform=stockx, external_order_number="EARLY", sold_at=NOW - dt.timedelta(days=31))
+    with pytest.raises(EventRefused, match="in the future"):
+        sale_record(
+            **sale, platform=stockx, external_order_number="LATER", sold_at=timezone.now() + dt.timedelta(days=1)
+        )
     sale_record(**sale, platform=stockx, external_order_number="SX-3", sold_at=NOW)
     with pytest.raises(NotAvailable, match="is sold"):
         sale_record(**sale, platform=ebay, external_order_number="EB-3", sold_at=NOW)

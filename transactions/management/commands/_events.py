@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import CommandError, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from accounts.people import acting
 from catalog.models import Inventory
 from transactions.models import Order, Platform
 
@@ -134,3 +136,32 @@ def refusals() -> Iterator[None]:
         yield
     except ValidationError as exc:
         raise CommandError(refusal_message(exc)) from None
+
+
+class OrderEventCommand(BaseCommand):
+    """A command for an event on one order, named by its platform and order number."""
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("order_number", metavar="ORDER_NUMBER", help="The platform's order number.")
+        parser.add_argument("--platform", required=True, help="Platform code: stockx, goat, alias, ebay ...")
+        self.add_event_arguments(parser)
+        add_as_user(parser)
+
+    def add_event_arguments(self, parser: CommandParser) -> None:
+        """Options of the event itself."""
+
+    def run_event(self, user: Any, order: Order, options: dict[str, Any]) -> str:
+        """Call the event's service; return what happened, for the line printed."""
+        raise NotImplementedError
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        user = acting(options["as_user"])
+        platform = platform_by_code(options["platform"])
+        order = order_by_number(platform, options["order_number"])
+        with refusals():
+            done = self.run_event(user, order, options)
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{platform} order {order.external_order_number} ({pair_label(order.inventory)}): {done}"
+            )
+        )
