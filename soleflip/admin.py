@@ -10,6 +10,7 @@ or percent wherever they are read-only: list columns, read-only fields, view-onl
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import functools
 import re
@@ -31,6 +32,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import capfirst
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.template_utils import HistoricalRecordContextHelper
 from unfold.admin import ModelAdmin, TabularInline
 from unfold.admin import checkbox as unfold_checkbox
 from unfold.widgets import UnfoldAdminTextInputWidget
@@ -515,6 +517,38 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class MoneyHistoryContextHelper(HistoricalRecordContextHelper):
+    """A history list's field changes with amounts as money and rates as percentages, labelled without the unit.
+
+    The currency is the newer record's (the one the change belongs to).
+    """
+
+    def format_delta_change(self, change: Any) -> Any:
+        formatted = super().format_delta_change(change)
+        field = self.model._meta.get_field(change.field)
+        if is_amount_field(field):
+            base = field.name.removesuffix("_cents").endswith("_base")
+            code = (
+                settings.BASE_CURRENCY
+                if base
+                else _row_currency(self.record, currency_fields_for(self.model, field.name))
+            )
+
+            def shown(cents: Any) -> str:
+                if cents is None or code:
+                    return format_cents(cents, code or "")
+                return cents_to_units(cents)
+
+            return dataclasses.replace(
+                formatted, field=capfirst(amount_label(field)), old=shown(change.old), new=shown(change.new)
+            )
+        if is_rate_field(field):
+            return dataclasses.replace(
+                formatted, field=capfirst(rate_label(field)), old=format_bps(change.old), new=format_bps(change.new)
+            )
+        return formatted
+
+
 class HistoryAdmin(SimpleHistoryAdmin, SoleflipAdmin):
     """A screen whose rows keep per-object history: who changed what, when, why, with field diffs.
 
@@ -544,6 +578,9 @@ class HistoryAdmin(SimpleHistoryAdmin, SoleflipAdmin):
         if "change_reason" not in listed and self.has_change_permission(request, obj):
             fieldsets.append(("History", {"fields": ["change_reason"]}))
         return fieldsets
+
+    def get_historical_record_context_helper(self, request: HttpRequest, historical_record: Any) -> Any:
+        return MoneyHistoryContextHelper(self.model, historical_record)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         obj._change_reason = form.cleaned_data.get("change_reason") or None

@@ -15,11 +15,12 @@ from django.core.exceptions import ValidationError
 from django.test import RequestFactory
 from django.urls import reverse
 from import_export.resources import modelresource_factory
+from simple_history.models import ModelChange
 
 from accounts.models import Role
 from catalog.models import Inventory, Product
 from pricing.models import PriceSource
-from soleflip.admin import SoleflipAdmin, SoleflipTabularInline, with_money_fields
+from soleflip.admin import MoneyHistoryContextHelper, SoleflipAdmin, SoleflipTabularInline, with_money_fields
 from soleflip.demo import demo_seed
 from soleflip.exports import SafeResource
 from soleflip.forms import MoneyField, PercentField, parse_money, parse_percent
@@ -441,6 +442,26 @@ def test_inlines_get_money_fields_and_read_only_money():
     assert "net_proceeds_cents" not in formset.form.base_fields
     order = make_order(net_proceeds_cents=17600)
     assert inline.net_proceeds_cents_as_money(order) == "€176.00"
+
+
+@pytest.mark.django_db
+def test_history_list_shows_changed_amounts_as_money(superuser_client):
+    item = make_inventory(purchase_price_cents=9999, currency="USD")
+    item.purchase_price_cents = 10550
+    item.save()
+    page = superuser_client.get(f"/admin/catalog/inventory/{item.pk}/history/").content.decode()
+    (change,) = [text for text in _texts(page, "li") if text.startswith("Purchase price")]
+    assert re.fullmatch(r"Purchase price: \$99\.99\W+(arrow_right_alt\W+)?\$105\.50", change), change
+    changes = " ".join(_texts(page, "li"))
+    assert "cents" not in changes.lower()
+
+
+def test_history_changes_of_a_rate_read_as_percent():
+    helper = MoneyHistoryContextHelper(FeeSchedule, FeeSchedule(currency="EUR"))
+    change = helper.format_delta_change(ModelChange("transaction_fee_bps", 900, 950))
+    assert (change.field, change.old, change.new) == ("Transaction fee (%)", "9%", "9.5%")
+    change = helper.format_delta_change(ModelChange("minimum_fee_cents", 0, 50))
+    assert (change.field, change.old, change.new) == ("Minimum fee", "€0.00", "€0.50")
 
 
 # --- every screen -----------------------------------------------------------------------
