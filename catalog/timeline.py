@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any, cast
+
+from django.db import models
 
 from accounts.models import AuditLog, User
 from catalog.models import Inventory
@@ -18,6 +21,16 @@ class Event:
     kind: str
     text: str
     by: str = ""
+
+
+def _change_text(item: Inventory, name: str, old: Any, new: Any) -> str:
+    """``purchase price: €100.00 → €120.00``: the field's name and values as people read them."""
+    from soleflip.admin import amount_label, is_amount_field
+
+    field = cast(models.Field, item._meta.get_field(name))
+    if is_amount_field(field):
+        return f"{amount_label(field)}: {format_cents(old, item.currency)} → {format_cents(new, item.currency)}"
+    return f"{field.verbose_name}: {old} → {new}"
 
 
 def inventory_timeline(item: Inventory) -> list[Event]:
@@ -35,7 +48,7 @@ def inventory_timeline(item: Inventory) -> list[Event]:
             recorded.append((record.history_date, frozenset({"*created*"})))
         else:
             changes = record.diff_against(previous).changes
-            text = "; ".join(f"{c.field}: {c.old} → {c.new}" for c in changes) or "saved without changes"
+            text = "; ".join(_change_text(item, c.field, c.old, c.new) for c in changes) or "saved without changes"
             recorded.append((record.history_date, frozenset(c.field for c in changes)))
         if record.history_change_reason:
             text += f" (why: {record.history_change_reason})"

@@ -14,8 +14,9 @@ pytestmark = pytest.mark.django_db
 def test_the_timeline_merges_history_audit_listings_orders_and_prices(client):
     staff = make_user(is_staff=True, is_superuser=True)
     size = make_size()
-    item = make_inventory(size=size, location="A1")
+    item = make_inventory(size=size, location="A1", purchase_price_cents=10000)
     item.location = "B2"
+    item.purchase_price_cents = 12000
     item._change_reason = "recount"  # type: ignore[attr-defined]
     item.save()
     with acting_user(staff.pk):
@@ -28,7 +29,8 @@ def test_the_timeline_merges_history_audit_listings_orders_and_prices(client):
     kinds = {e.kind for e in events}
     assert kinds == {"edit", "audit", "listing", "order", "price"}
     texts = " | ".join(e.text for e in events)
-    assert "location: A1 → B2 (why: recount)" in texts
+    assert "location: A1 → B2" in texts and "(why: recount)" in texts
+    assert "purchase price: €100.00 → €120.00" in texts
     assert "update outside the form: status" in texts
     assert "#T-1" in texts and "€123.45" in texts
     assert [e.at for e in events] == sorted((e.at for e in events), reverse=True)
