@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -30,6 +31,7 @@ from catalog.models import (
 )
 from catalog.sizing import ChartLine, Decision, load_charts, standardize
 from soleflip.db import act_as
+from soleflip.validators import refuse_card_numbers
 
 BRAND_NAMES = {"nike": "Nike", "jordan": "Jordan", "adidas": "adidas", "asics": "ASICS", "new-balance": "New Balance"}
 
@@ -186,6 +188,9 @@ def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
     return review
 
 
+#: Above this many rows in one call, their constraints are left to the database (Django
+#: checks each constraint with a query per row, which a bulk of thousands cannot afford).
+CHECKED_ONE_BY_ONE = 50
 #: How far in the future an event's date may be (clocks of other machines, typing to the minute).
 CLOCK_SKEW = dt.timedelta(minutes=5)
 
@@ -194,7 +199,6 @@ class PurchaseRefused(ValidationError):
     """A purchase that cannot be recorded as given; nothing was written."""
 
 
-@transaction.atomic
 def inventory_buy(
     *,
     acting_user: Any,
@@ -220,7 +224,6 @@ def inventory_buy(
     another currency than the base currency needs its FX rate at purchase. ``incoming``: the
     pair is on its way (status Incoming), else it is Available.
     """
-    act_as(acting_user)
     base = settings.BASE_CURRENCY
     currency = currency or base
     if ean:
@@ -238,36 +241,94 @@ def inventory_buy(
         raise PurchaseRefused("a purchase needs the product (or an EAN/GTIN)")
     else:
         variant = Variant.objects.filter(product=product, size=size).first() if size is not None else None
-    if purchase_price_cents < 0:
-        raise PurchaseRefused("the purchase price cannot be negative")
     if purchase_fx_rate is None:
         if currency != base:
             raise PurchaseRefused(f"a price in {currency} needs its FX rate into {base} on the purchase day")
         purchase_fx_rate = Decimal(1)
-    purchased_at = purchased_at or timezone.now()
-    if purchased_at > timezone.now() + CLOCK_SKEW:
-        raise PurchaseRefused("the purchase date is in the future")
-    if supplier_account is not None and supplier is None:
-        supplier = supplier_account.supplier
-    item = Inventory(
-        product=product,
-        size=size,
-        variant=variant,
-        supplier=supplier,
-        supplier_name=supplier.name if supplier is not None else "",
-        supplier_account=supplier_account,
-        purchase_price_cents=purchase_price_cents,
-        currency=currency,
-        purchase_fx_rate=purchase_fx_rate,
-        purchased_at=purchased_at,
-        condition=condition,
-        location=location,
-        external_order_ref=external_order_ref,
-        notes=notes,
-        status=InventoryStatus.INCOMING if incoming else InventoryStatus.AVAILABLE,
-    )
-    if acting_user is not None and getattr(acting_user, "is_authenticated", False):
-        item.created_by = item.updated_by = acting_user
-    item.full_clean(exclude=["product", "size", "variant", "supplier", "supplier_account"])
-    item.save(force_insert=True)
-    return item
+    return inventory_buy_many(
+        acting_user=acting_user,
+        purchases=[
+            Purchase(
+                product=product,
+                size=size,
+                variant=variant,
+                purchase_price_cents=purchase_price_cents,
+                currency=currency,
+                purchase_fx_rate=purchase_fx_rate,
+                supplier=supplier,
+                supplier_account=supplier_account,
+                purchased_at=purchased_at or timezone.now(),
+                condition=condition,
+                location=location,
+                external_order_ref=external_order_ref,
+                notes=notes,
+                incoming=incoming,
+            )
+        ],
+    )[0]
+
+
+@dataclass(frozen=True)
+class Purchase:
+    """One pair bought, its product, size and variant known (``inventory_buy`` finds them)."""
+
+    product: Product
+    size: Size | None
+    variant: Variant | None
+    purchase_price_cents: int
+    currency: str
+    purchase_fx_rate: Decimal
+    purchased_at: dt.datetime
+    supplier: Supplier | None = None
+    supplier_account: SupplierAccount | None = None
+    condition: str = Condition.NEW
+    location: str = ""
+    external_order_ref: str = ""
+    notes: str = ""
+    incoming: bool = False
+
+
+@transaction.atomic
+def inventory_buy_many(*, acting_user: Any, purchases: Sequence[Purchase]) -> list[Inventory]:
+    """Pairs enter stock, all or none: one row per pair, Available (or Incoming), the supplier's name kept."""
+    act_as(acting_user)
+    now = timezone.now()
+    authored = acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+    items = []
+    for purchase in purchases:
+        if purchase.purchase_price_cents < 0:
+            raise PurchaseRefused("the purchase price cannot be negative")
+        if purchase.purchased_at > now + CLOCK_SKEW:
+            raise PurchaseRefused("the purchase date is in the future")
+        supplier = purchase.supplier
+        if purchase.supplier_account is not None and supplier is None:
+            supplier = purchase.supplier_account.supplier
+        item = Inventory(
+            product=purchase.product,
+            size=purchase.size,
+            variant=purchase.variant,
+            supplier=supplier,
+            supplier_name=supplier.name if supplier is not None else "",
+            supplier_account=purchase.supplier_account,
+            purchase_price_cents=purchase.purchase_price_cents,
+            currency=purchase.currency,
+            purchase_fx_rate=purchase.purchase_fx_rate,
+            purchased_at=purchase.purchased_at,
+            condition=purchase.condition,
+            location=purchase.location,
+            external_order_ref=purchase.external_order_ref,
+            notes=purchase.notes,
+            status=InventoryStatus.INCOMING if purchase.incoming else InventoryStatus.AVAILABLE,
+            created_by=authored,
+            updated_by=authored,
+        )
+        refuse_card_numbers(item)
+        item.full_clean(
+            exclude=["product", "size", "variant", "supplier", "supplier_account"],
+            validate_unique=False,
+            validate_constraints=len(purchases) <= CHECKED_ONE_BY_ONE,
+        )
+        items.append(item)
+    Inventory.objects.bulk_create(items, batch_size=5000)
+    Inventory.history.bulk_history_create(items, batch_size=5000, default_user=authored)
+    return items

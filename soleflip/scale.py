@@ -6,11 +6,10 @@ over two years. N=3400 is the review's million-row scale (1.02M price sources, 2
 Generation is deterministic per product, and a second run with the same N adds nothing
 (with a larger N it adds the difference).
 
-Rows are written by COPY for speed, not through the business events; the database's pair
-checks verify every generated pair at commit, so the data keeps the events' rules: a sold
-pair has one open order and its listing is sold, a listed pair has exactly one active
-listing, any other pair has neither. Fees and net proceeds come from the same functions the
-events use (``schedule_fees`` with the schedule in force on the sale date, ``net_proceeds_cents``).
+The catalog and prices are written by COPY for speed; the pairs go through the business
+events in batches (``inventory_buy_many``, ``listings_create``, ``sales_record``,
+``inventory_set_status``), so fees, net proceeds, statuses and listings follow the same
+rules as a sale in the admin, and the database's pair checks verify them at commit.
 """
 
 from __future__ import annotations
@@ -28,11 +27,12 @@ from django.utils import timezone
 
 from catalog.gtin import with_check_digit
 from catalog.models import Brand, GenderClass, Inventory, Product, Size, SizeRegion, Supplier, Variant
+from catalog.services import Purchase, inventory_buy_many
 from pricing.models import PriceSource
 from soleflip.bulk import copy_rows
 from soleflip.demo import demo_seed
-from transactions.models import FeeSchedule, Listing, Order, Platform, net_proceeds_cents
-from transactions.services import NoFeeSchedule, fee_schedule_in_force, schedule_fees
+from transactions.models import Listing, Order, OrderStatus, Platform
+from transactions.services import Offer, Sale, inventory_set_status, listings_create, sales_record
 
 PRODUCTS_PER_SCALE = 10
 SIZES_PER_PRODUCT = 10
@@ -91,17 +91,7 @@ class _Context:
     sizes: dict[tuple[str, str], Size]
     suppliers: list[Supplier]
     platforms: list[Platform]
-    schedules: dict[tuple[uuid.UUID, dt.date], FeeSchedule | None] = field(default_factory=dict)
-
-    def schedule_on(self, platform: Platform, sold_at: dt.datetime) -> FeeSchedule | None:
-        """The platform's fee schedule in force on the sale date (one query per platform and day)."""
-        key = (platform.pk, timezone.localtime(sold_at).date())
-        if key not in self.schedules:
-            try:
-                self.schedules[key] = fee_schedule_in_force(platform=platform, sold_at=sold_at)
-            except NoFeeSchedule:
-                self.schedules[key] = None
-        return self.schedules[key]
+    pairs: list[_Pair] = field(default_factory=list)
 
 
 def _context(now: dt.datetime) -> _Context:
@@ -163,11 +153,14 @@ def _generate_product(index: int, ctx: _Context, out: dict[str, _Batch]) -> None
     start = rng.randrange(0, len(values) - SIZES_PER_PRODUCT + 1)
     market = int(retail * rng.uniform(0.8, 2.2))
     size_ids = []
+    variant_ids: dict[uuid.UUID, uuid.UUID] = {}
     for s_index, value in enumerate(values[start : start + SIZES_PER_PRODUCT]):
         size = ctx.sizes[(gender, value)]
         size_ids.append(size.pk)
         ean = with_check_digit(f"42{index:07d}{s_index:03d}")
-        out["variants"].add(id=_uuid(rng), product_id=product_id, size_id=size.pk, ean=ean)
+        variant_id = _uuid(rng)
+        variant_ids[size.pk] = variant_id
+        out["variants"].add(id=variant_id, product_id=product_id, size_id=size.pk, ean=ean)
         bid = max(1000, int(market * rng.uniform(0.85, 1.15)))
         for source_type, price_type, cents, in_stock in (
             ("awin", "retail", retail * rng.randrange(60, 101) // 100, rng.random() < 0.75),
@@ -189,7 +182,20 @@ def _generate_product(index: int, ctx: _Context, out: dict[str, _Batch]) -> None
                 last_updated=ctx.now - dt.timedelta(minutes=rng.randrange(1, 10_000)),
             )
     for pair in range(PAIRS_PER_PRODUCT):
-        _generate_pair(rng, index, pair, product_id, rng.choice(size_ids), retail, market, ctx, out)
+        size_id = rng.choice(size_ids)
+        _generate_pair(rng, index, pair, product_id, (size_id, variant_ids[size_id]), retail, market, ctx)
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A generated pair's life: bought, perhaps listed, perhaps sold; written by the services."""
+
+    purchase: Purchase
+    status: str
+    platform: Platform | None = None
+    ask_cents: int = 0
+    listed_at: dt.datetime | None = None
+    sold_at: dt.datetime | None = None
 
 
 def _generate_pair(
@@ -197,36 +203,34 @@ def _generate_pair(
     index: int,
     pair: int,
     product_id: uuid.UUID,
-    size_id: uuid.UUID,
+    size_and_variant: tuple[uuid.UUID, uuid.UUID],
     retail: int,
     market: int,
     ctx: _Context,
-    out: dict[str, _Batch],
 ) -> None:
     status = _weighted(rng, STATUSES)
     purchased_at = ctx.now - dt.timedelta(days=rng.randrange(1, 730), minutes=rng.randrange(1440))
     supplier = rng.choice(ctx.suppliers)
-    inventory_id = _uuid(rng)
     ref = f"S{index:07d}-{pair}"
-    out["inventory"].add(
-        id=inventory_id,
-        product_id=product_id,
-        size_id=size_id,
-        supplier_id=supplier.pk,
-        supplier_name=supplier.name,
-        quantity=1,
+    size_id, variant_id = size_and_variant
+    purchase = Purchase(
+        product=Product(pk=product_id),
+        size=Size(pk=size_id),
+        variant=Variant(pk=variant_id),
+        supplier=supplier,
         purchase_price_cents=retail * rng.randrange(60, 101) // 100,
         currency="EUR",
-        status=status,
+        purchase_fx_rate=Decimal(1),
         purchased_at=purchased_at,
         external_order_ref=ref,
         location=f"Shelf {chr(65 + rng.randrange(8))}{rng.randrange(1, 20)}",
+        incoming=status == "incoming",
     )
     if status not in ("listed", "sold"):
+        ctx.pairs.append(_Pair(purchase, status))
         return
     platform = rng.choice(ctx.platforms)
     ask = max(1000, int(market * rng.uniform(0.95, 1.25)))
-    listing_id = _uuid(rng)
     # Listed after the purchase and never in the future (a pair bought yesterday is listed today).
     listed_at = min(purchased_at + dt.timedelta(days=rng.randrange(1, 5)), ctx.now - dt.timedelta(hours=2))
     sold_at = (
@@ -234,38 +238,54 @@ def _generate_pair(
         if status == "sold"
         else None
     )
-    out["listings"].add(
-        id=listing_id,
-        inventory_id=inventory_id,
-        platform_id=platform.pk,
-        external_listing_id=f"{ref}-L",
-        ask_price_cents=ask,
-        currency="EUR",
-        status="active" if sold_at is None else "sold",
-        listed_at=listed_at,
-        ended_at=sold_at,
-    )
-    if sold_at is None:
+    ctx.pairs.append(_Pair(purchase, status, platform, ask, listed_at, sold_at))
+
+
+def _write_pairs(ctx: _Context, counts: dict[str, int]) -> None:
+    """Buy, list and sell the generated pairs through the business events, a batch at a time."""
+    pairs, ctx.pairs = ctx.pairs, []
+    if not pairs:
         return
-    schedule = ctx.schedule_on(platform, sold_at)
-    platform_fee, processing = schedule_fees(schedule, ask) if schedule else (0, 0)
-    out["orders"].add(
-        id=_uuid(rng),
-        inventory_id=inventory_id,
-        platform_id=platform.pk,
-        listing_id=listing_id,
-        fee_schedule_id=schedule.pk if schedule else None,
-        external_order_number=f"{ref}-O",
-        sold_at=sold_at,
-        sale_price_cents=ask,
-        platform_fee_cents=platform_fee,
-        processing_fee_cents=processing,
-        net_proceeds_cents=net_proceeds_cents(
-            sale_price_cents=ask, platform_fee_cents=platform_fee, processing_fee_cents=processing
-        ),
-        payout_fx_rate=Decimal("1"),
-        status="completed",
+    items = inventory_buy_many(acting_user=None, purchases=[p.purchase for p in pairs])
+    reserved = [item.pk for item, p in zip(items, pairs, strict=True) if p.status == "reserved"]
+    if reserved:
+        inventory_set_status(acting_user=None, items=Inventory.objects.filter(pk__in=reserved), status="reserved")
+    offered = [(item, p) for item, p in zip(items, pairs, strict=True) if p.platform is not None]
+    listings = listings_create(
+        acting_user=None,
+        offers=[
+            Offer(
+                inventory_id=item.pk,
+                platform=p.platform,
+                ask_price_cents=p.ask_cents,
+                currency="EUR",
+                listed_at=p.listed_at,
+                external_listing_id=f"{item.external_order_ref}-L",
+            )
+            for item, p in offered
+            if p.platform is not None
+        ],
     )
+    orders = sales_record(
+        acting_user=None,
+        sales=[
+            Sale(
+                inventory_id=item.pk,
+                platform=p.platform,
+                external_order_number=f"{item.external_order_ref}-O",
+                sale_price_cents=p.ask_cents,
+                sold_at=p.sold_at,
+                currency="EUR",
+                payout_fx_rate=Decimal(1),
+                status=OrderStatus.COMPLETED,
+            )
+            for item, p in offered
+            if p.platform is not None and p.sold_at is not None
+        ],
+    )
+    counts["inventory"] += len(items)
+    counts["listings"] += len(listings)
+    counts["orders"] += len(orders)
 
 
 @transaction.atomic
@@ -281,19 +301,22 @@ def scale_seed(
         "products": _Batch(Product),
         "variants": _Batch(Variant),
         "price_sources": _Batch(PriceSource),
-        "inventory": _Batch(Inventory),
-        "listings": _Batch(Listing),
-        "orders": _Batch(Order),
     }
+    counts = {"inventory": 0, "listings": 0, "orders": 0}
     for index in _indexes(first, last, progress):
         _generate_product(index, ctx, out)
         if len(out["products"].rows) >= 2_000:  # parents before children: keep FKs satisfied
-            for batch in out.values():
-                batch.flush()
+            _flush(out, ctx, counts)
+    _flush(out, ctx, counts)
+    _analyze([*(batch.model for batch in out.values()), Inventory, Listing, Order])
+    totals = {name.replace("_", " "): batch.total for name, batch in out.items()}
+    return ScaleReport({**totals, **counts})
+
+
+def _flush(out: dict[str, _Batch], ctx: _Context, counts: dict[str, int]) -> None:
     for batch in out.values():
         batch.flush()
-    _analyze(batch.model for batch in out.values())
-    return ScaleReport({name.replace("_", " "): batch.total for name, batch in out.items()})
+    _write_pairs(ctx, counts)
 
 
 def _analyze(written: Iterable[type[models.Model]]) -> None:

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -36,15 +36,8 @@ from transactions.services import (
     unmatched_sale_record,
 )
 
-#: The fee schedule fields a listing's "you receive" needs.
-SCHEDULE_FIELDS = (
-    "id",
-    "transaction_fee_bps",
-    "processing_fee_bps",
-    "minimum_fee_cents",
-    "fixed_fee_cents",
-    "currency",
-)
+#: A listing whose fee schedule the list has not looked up (a change page looks it up itself).
+NOT_LOOKED_UP = object()
 
 
 def _one(modeladmin: Any, request: HttpRequest, queryset: QuerySet[Any], what: str) -> Any | None:
@@ -162,28 +155,37 @@ class ListingAdmin(EventAdminMixin, ExportSelectionMixin, ProductSearchMixin, Hi
         item = obj.inventory
         return f"{item.product.name} – {item.size or 'no size'}"
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Listing]:
-        # The fee schedule in force today, per row in the same query: a list of 50 listings
-        # would otherwise look up a schedule 50 times.
-        today = timezone.localdate()
-        in_force = models.FeeSchedule.objects.filter(
-            platform=OuterRef("platform"),
-            region=OuterRef("platform__region"),
-            seller_level=OuterRef("platform__seller_level"),
-            valid_from__lte=today,
-        ).filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
-        fields = {f"schedule_{name}": Subquery(in_force.values(name)[:1]) for name in SCHEDULE_FIELDS}
-        return super().get_queryset(request).annotate(**fields)
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> Any:
+        base = super().get_changelist(request, **kwargs)
+
+        class WithSchedules(base):  # type: ignore[valid-type, misc]
+            """The page's listings learn their platform's fee schedule in force: one query, not one per row."""
+
+            def get_results(self, request: HttpRequest) -> None:
+                super().get_results(request)
+                today = timezone.localdate()
+                platforms = {listing.platform_id: listing.platform for listing in self.result_list}
+                in_force = {
+                    (schedule.platform_id, schedule.region, schedule.seller_level): schedule
+                    for schedule in models.FeeSchedule.objects.filter(platform_id__in=platforms, valid_from__lte=today)
+                    .filter(Q(valid_to__isnull=True) | Q(valid_to__gt=today))
+                    .order_by()
+                }
+                for listing in self.result_list:
+                    platform = platforms[listing.platform_id]
+                    key = (platform.pk, platform.region, platform.seller_level)
+                    listing.schedule_in_force = in_force.get(key)
+
+        return WithSchedules
 
     @admin.display(description="you receive after fees")
     def you_receive(self, obj: models.Listing) -> str:
         if obj.pk is None:
             return "–"
-        schedule = None
-        if getattr(obj, "schedule_id", None) is not None:
-            schedule = models.FeeSchedule(**{name: getattr(obj, f"schedule_{name}") for name in SCHEDULE_FIELDS})
-        elif hasattr(obj, "schedule_id"):
+        looked_up = getattr(obj, "schedule_in_force", NOT_LOOKED_UP)
+        if looked_up is None:
             return f"– (no fee schedule of {obj.platform} in force)"
+        schedule = None if looked_up is NOT_LOOKED_UP else cast(models.FeeSchedule, looked_up)
         quote = fees_quote(platform=obj.platform, price_cents=obj.ask_price_cents, schedule=schedule)
         if quote is None:
             return f"– (no fee schedule of {obj.platform} in force)"
@@ -234,13 +236,13 @@ class SaleForm(EventForm):
     """Record a sale (``sale_record``): fees from the schedule unless typed in."""
 
     platform_fee_cents = MoneyField(
-        label="platform fee", required=False, help_text="Empty: from the fee schedule in force on the sale date."
+        label="Platform fee", required=False, help_text="Empty: from the fee schedule in force on the sale date."
     )
     processing_fee_cents = MoneyField(
-        label="processing fee", required=False, help_text="Empty: from the fee schedule in force on the sale date."
+        label="Processing fee", required=False, help_text="Empty: from the fee schedule in force on the sale date."
     )
-    shipping_cost_cents = MoneyField(label="shipping cost", required=False)
-    other_costs_cents = MoneyField(label="other costs", required=False)
+    shipping_cost_cents = MoneyField(label="Shipping cost", required=False)
+    other_costs_cents = MoneyField(label="Other costs", required=False)
 
     class Meta:
         model = models.Order
@@ -307,7 +309,7 @@ class CancelForm(forms.Form):
 
 class ReturnForm(forms.Form):
     refund_cents = MoneyField(
-        label="refund to the buyer", required=False, help_text="Empty: the sale price, refunded in full."
+        label="Refund to the buyer", required=False, help_text="Empty: the sale price, refunded in full."
     )
     reason = forms.CharField(required=False, max_length=200, help_text="Optional; kept in the order's notes.")
 

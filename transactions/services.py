@@ -12,20 +12,21 @@ Buying is ``catalog.services.inventory_buy``. Who may do what: docs/workflows.md
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from catalog.models import MANUAL_STATUSES, OPEN_STOCK, Inventory, InventoryStatus
-from catalog.services import CLOCK_SKEW
+from catalog.services import CHECKED_ONE_BY_ONE, CLOCK_SKEW
 from soleflip.db import act_as
 from soleflip.money import format_cents
+from soleflip.validators import refuse_card_numbers
 from transactions.models import (
     CLOSED_ORDER_STATUSES,
     FeeSchedule,
@@ -149,6 +150,10 @@ def orders_recalculate_fees(*, orders: QuerySet[Order], acting_user: Any) -> tup
 # --------------------------------------------------------------------------- listing
 
 
+def _user(acting_user: Any) -> Any:
+    return acting_user if acting_user is not None and getattr(acting_user, "is_authenticated", False) else None
+
+
 def _authored(row: Any, acting_user: Any, *, creating: bool = False) -> None:
     if acting_user is not None and getattr(acting_user, "is_authenticated", False):
         if creating:
@@ -177,47 +182,77 @@ def _relist_status(items: Iterable[Any], acting_user: Any) -> None:
     )
 
 
+@dataclass(frozen=True)
+class Offer:
+    """One listing, as ``listing_create`` takes it; ``listings_create`` takes many."""
+
+    inventory_id: Any
+    platform: Platform
+    ask_price_cents: int
+    currency: str | None = None
+    listed_at: dt.datetime | None = None
+    external_listing_id: str = ""
+    draft: bool = False
+
+
+def listing_create(*, acting_user: Any, inventory: Inventory, **offer: Any) -> Listing:
+    """Offer a pair on a platform at an ask (``listings_create`` of one ``Offer``).
+
+    Takes ``Offer``'s fields as keywords: platform, ask_price_cents, and optionally the
+    currency (the platform's), listed_at (now), the platform's listing id and ``draft``.
+    """
+    return listings_create(acting_user=acting_user, offers=[Offer(inventory_id=inventory.pk, **offer)])[0]
+
+
 @transaction.atomic
-def listing_create(
-    *,
-    acting_user: Any,
-    inventory: Inventory,
-    platform: Platform,
-    ask_price_cents: int,
-    currency: str | None = None,
-    listed_at: dt.datetime | None = None,
-    external_listing_id: str = "",
-    draft: bool = False,
-) -> Listing:
-    """Offer a pair on a platform at an ask; the pair is Listed while any listing of it is active.
+def listings_create(*, acting_user: Any, offers: Sequence[Offer]) -> list[Listing]:
+    """Offer pairs on platforms at asks, all or none; a pair is Listed while any listing of it is active.
 
     A pair may be listed on several platforms at once; the first sale ends the others.
     Refused (``EventRefused``) for a pair that is not available or listed.
     """
     act_as(acting_user)
-    item = _lock_pair(inventory)
-    if item.status not in LISTABLE:
-        raise EventRefused(
-            f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
-            "only available or listed pairs can be listed"
+    if not offers:
+        return []
+    ids = list({offer.inventory_id for offer in offers})
+    items = Inventory.objects.select_for_update(of=("self",)).select_related("product", "size").in_bulk(ids)
+    if len(items) != len(ids):
+        raise EventRefused("a pair to list is not in the inventory (deleted, or not visible to you)")
+    now = timezone.now()
+    listings = []
+    for offer in offers:
+        item = items[offer.inventory_id]
+        if item.status not in LISTABLE:
+            raise EventRefused(
+                f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
+                "only available or listed pairs can be listed"
+            )
+        if offer.ask_price_cents <= 0:
+            raise EventRefused("the ask must be more than zero")
+        listing = Listing(
+            inventory=item,
+            platform=offer.platform,
+            ask_price_cents=offer.ask_price_cents,
+            currency=offer.currency or offer.platform.default_currency,
+            listed_at=offer.listed_at or now,
+            external_listing_id=offer.external_listing_id,
+            status=ListingStatus.DRAFT if offer.draft else ListingStatus.ACTIVE,
         )
-    if ask_price_cents <= 0:
-        raise EventRefused("the ask must be more than zero")
-    listing = Listing(
-        inventory=item,
-        platform=platform,
-        ask_price_cents=ask_price_cents,
-        currency=currency or platform.default_currency,
-        listed_at=listed_at or timezone.now(),
-        external_listing_id=external_listing_id,
-        status=ListingStatus.DRAFT if draft else ListingStatus.ACTIVE,
+        _authored(listing, acting_user, creating=True)
+        refuse_card_numbers(listing)
+        listing.full_clean(
+            exclude=["inventory", "platform"],
+            validate_unique=False,
+            validate_constraints=len(offers) <= CHECKED_ONE_BY_ONE,
+        )
+        listings.append(listing)
+    Listing.objects.bulk_create(listings, batch_size=5000)
+    Listing.history.bulk_history_create(listings, batch_size=5000, default_user=_user(acting_user))
+    offered = {listing.inventory_id for listing in listings if listing.status == ListingStatus.ACTIVE}
+    Inventory.objects.filter(pk__in=offered, status=InventoryStatus.AVAILABLE).update(
+        status=InventoryStatus.LISTED, **_by(acting_user)
     )
-    _authored(listing, acting_user, creating=True)
-    listing.full_clean(exclude=["inventory", "platform"])
-    listing.save(force_insert=True)
-    if not draft and item.status != InventoryStatus.LISTED:
-        Inventory.objects.filter(pk=item.pk).update(status=InventoryStatus.LISTED, **_by(acting_user))
-    return listing
+    return listings
 
 
 @transaction.atomic
@@ -316,118 +351,217 @@ def inventory_set_status(*, acting_user: Any, items: QuerySet[Inventory], status
 # --------------------------------------------------------------------------- selling
 
 
-@transaction.atomic
-def sale_record(
-    *,
-    acting_user: Any,
-    inventory: Inventory,
-    platform: Platform,
-    external_order_number: str,
-    sale_price_cents: int,
-    sold_at: dt.datetime,
-    listing: Listing | None = None,
-    currency: str | None = None,
-    fee_schedule: FeeSchedule | None = None,
-    platform_fee_cents: int | None = None,
-    processing_fee_cents: int | None = None,
-    shipping_cost_cents: int = 0,
-    other_costs_cents: int = 0,
-    paid_cents: int | None = None,
-    payout_currency: str | None = None,
-    payout_fx_rate: Decimal | None = None,
-    status: str = OrderStatus.PENDING,
-    buyer_region: str = "",
-    notes: str = "",
-) -> Order:
-    """Sell a pair: the one writer of "this pair is sold".
+@dataclass(frozen=True)
+class Sale:
+    """One sale, as ``sale_record`` takes it; ``sales_record`` takes many."""
 
-    The pair is taken by one conditional UPDATE (open stock only), so of any number of
-    concurrent attempts exactly one succeeds; the others raise ``NotAvailable`` and write
-    nothing (the database's one-open-order-per-pair index stands behind it). Fees come from
-    the fee schedule in force on the sale date (``fee_schedule``, when the caller looked it
-    up already) unless the caller states them (a report that lists fees: ``platform_fee_cents``).
-    ``paid_cents``, what the platform paid for the sale in the sale currency when a report
-    says so, is the net proceeds; what the fees do not explain of it becomes other costs. The listing that sold (given, or the pair's active listing
-    on the platform) becomes sold; every other open listing of the pair ends. A sale dated
-    before the purchase is refused.
+    inventory_id: Any
+    platform: Platform
+    external_order_number: str
+    sale_price_cents: int
+    sold_at: dt.datetime
+    listing: Listing | None = None
+    currency: str | None = None
+    fee_schedule: FeeSchedule | None = None
+    platform_fee_cents: int | None = None
+    processing_fee_cents: int | None = None
+    shipping_cost_cents: int = 0
+    other_costs_cents: int = 0
+    paid_cents: int | None = None
+    payout_currency: str | None = None
+    payout_fx_rate: Decimal | None = None
+    status: str = OrderStatus.PENDING
+    buyer_region: str = ""
+    notes: str = ""
+
+
+def sale_record(*, acting_user: Any, inventory: Inventory, **sale: Any) -> Order:
+    """Sell a pair: the one writer of "this pair is sold" (``sales_record`` of one ``Sale``).
+
+    Takes ``Sale``'s fields as keywords: platform, external_order_number, sale_price_cents,
+    sold_at, and optionally the listing, currency, fee schedule or stated fees, costs, what
+    was paid, payout currency and rate, status, buyer region and notes.
+    """
+    return sales_record(acting_user=acting_user, sales=[Sale(inventory_id=inventory.pk, **sale)])[0]
+
+
+@transaction.atomic
+def sales_record(*, acting_user: Any, sales: Sequence[Sale]) -> list[Order]:
+    """Record sales, all or none: each pair is taken from stock and sold once.
+
+    The pairs are taken by one conditional UPDATE (open stock only), so of any number of
+    concurrent attempts on a pair exactly one succeeds; the others raise ``NotAvailable``
+    and write nothing (the database's one-open-order-per-pair index stands behind it). Fees
+    come from the fee schedule in force on the sale date (``fee_schedule``, when the caller
+    looked it up already) unless the sale states them (a report that lists fees:
+    ``platform_fee_cents``). ``paid_cents``, what the platform paid for the sale in the sale
+    currency when a report says so, is the net proceeds; what the fees do not explain of it
+    becomes other costs. The listing that sold (given, or the pair's active listing on the
+    platform) becomes sold; every other open listing of the pair ends. A sale dated before
+    the purchase or in the future is refused. The first refusal (``EventRefused``) refuses
+    the whole list.
     """
     act_as(acting_user)
-    if not external_order_number.strip():
-        raise EventRefused("the platform's order number is needed")
-    if sale_price_cents <= 0:
-        raise EventRefused("the sale price must be more than zero")
-    if sold_at > timezone.now() + CLOCK_SKEW:
-        raise EventRefused("the sale date is in the future: a sale is recorded once it happened")
-    item = Inventory.objects.select_related("product", "size").get(pk=inventory.pk)
-    purchased = item.purchased_at
-    # Days, not instants: a sale typed to the minute on the day of the purchase is no contradiction.
-    if purchased is not None and timezone.localdate(sold_at) < timezone.localdate(purchased):
-        when = timezone.localdate(purchased).isoformat()
-        raise EventRefused(f"the sale date is before the pair was bought ({when}): check the dates")
-    taken = Inventory.objects.filter(pk=item.pk, status__in=OPEN_STOCK).update(
-        status=InventoryStatus.SOLD, **_by(acting_user)
-    )
-    if not taken:
-        item.refresh_from_db(fields=["status"])
-        raise NotAvailable(
-            f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
-            "it cannot be sold (again)"
+    if not sales:
+        return []
+    now = timezone.now()
+    numbers: set[tuple[Any, str]] = set()
+    for sale in sales:
+        number = sale.external_order_number.strip()
+        if not number:
+            raise EventRefused("the platform's order number is needed")
+        if sale.sale_price_cents <= 0:
+            raise EventRefused("the sale price must be more than zero")
+        if sale.sold_at > now + CLOCK_SKEW:
+            raise EventRefused("the sale date is in the future: a sale is recorded once it happened")
+        if (sale.platform.pk, number) in numbers:
+            raise EventRefused(f"{sale.platform} order {number} is twice in the sales to record")
+        numbers.add((sale.platform.pk, number))
+    pair_ids = [sale.inventory_id for sale in sales]
+    if len(set(pair_ids)) != len(pair_ids):
+        raise EventRefused("a pair is sold once: the same pair is twice in the sales to record")
+    items = Inventory.objects.select_related("product", "size").in_bulk(pair_ids)
+    if len(items) != len(pair_ids):
+        raise EventRefused("a pair to sell is not in the inventory (deleted, or not visible to you)")
+    for sale in sales:
+        item = items[sale.inventory_id]
+        # Days, not instants: a sale typed to the minute on the day of the purchase is no contradiction.
+        if item.purchased_at is not None and timezone.localdate(sale.sold_at) < timezone.localdate(item.purchased_at):
+            when = timezone.localdate(item.purchased_at).isoformat()
+            raise EventRefused(f"the sale date is before the pair was bought ({when}): check the dates")
+    _take_pairs(items, acting_user)
+    open_listings: dict[Any, list[Listing]] = {}
+    for open_listing in Listing.objects.filter(inventory_id__in=pair_ids, status__in=OPEN_LISTINGS).order_by(
+        "listed_at", "created_at"
+    ):
+        open_listings.setdefault(open_listing.inventory_id, []).append(open_listing)
+    schedules = _Schedules({sale.platform.pk for sale in sales if sale.platform_fee_cents is None})
+    orders, sold, ended = [], [], []
+    for sale in sales:
+        item, offered = items[sale.inventory_id], open_listings.get(sale.inventory_id, [])
+        listing = sale.listing
+        if listing is None:
+            listing = next(
+                (o for o in offered if o.platform_id == sale.platform.pk and o.status == ListingStatus.ACTIVE), None
+            )
+        elif listing.inventory_id != item.pk or listing.platform_id != sale.platform.pk:
+            raise EventRefused(f"the listing {listing} is not this pair's listing on {sale.platform}")
+        orders.append(_order(sale, item, listing, schedules, acting_user))
+        if listing is not None:
+            sold.append((listing.pk, sale.sold_at))
+        ended += [o.pk for o in offered if listing is None or o.pk != listing.pk]
+    one_by_one = len(orders) <= CHECKED_ONE_BY_ONE
+    for order in orders:
+        refuse_card_numbers(order, exempt=order.card_check_exempt)
+        exclude = ["inventory", "platform", "listing", "fee_schedule", "payout"]
+        order.full_clean(exclude=exclude, validate_unique=False, validate_constraints=one_by_one)
+    taken = Order.objects.filter(
+        platform_id__in={sale.platform.pk for sale in sales}, external_order_number__in={n for _, n in numbers}
+    ).values_list("platform_id", "external_order_number")
+    for platform_id, number in taken:
+        if (platform_id, number) in numbers:
+            platform = next(sale.platform for sale in sales if sale.platform.pk == platform_id)
+            raise EventRefused(f"{platform} order {number} is recorded already")
+    Order.objects.bulk_create(orders, batch_size=5000)
+    Order.history.bulk_history_create(orders, batch_size=5000, default_user=_user(acting_user))
+    _end_listings(sold, ended, acting_user, now)
+    return orders
+
+
+class _Schedules:
+    """The fee schedules of some platforms, read once; which was in force on a day is decided here."""
+
+    def __init__(self, platform_ids: set[Any]) -> None:
+        self.by_platform: dict[Any, list[FeeSchedule]] = {}
+        for schedule in FeeSchedule.objects.filter(platform_id__in=platform_ids).order_by("-valid_from"):
+            self.by_platform.setdefault(schedule.platform_id, []).append(schedule)
+
+    def in_force(self, platform: Platform, sold_at: dt.datetime) -> FeeSchedule:
+        """As ``fee_schedule_in_force``: the platform's region and seller level, the sale's local day."""
+        day = timezone.localdate(sold_at)
+        for schedule in self.by_platform.get(platform.pk, []):
+            if (
+                schedule.region == platform.region
+                and schedule.seller_level == platform.seller_level
+                and schedule.valid_from <= day
+                and (schedule.valid_to is None or day < schedule.valid_to)
+            ):
+                return schedule
+        return fee_schedule_in_force(platform=platform, sold_at=sold_at)  # raises NoFeeSchedule, with its message
+
+
+def _take_pairs(items: dict[Any, Inventory], acting_user: Any) -> None:
+    """Mark the pairs sold if all of them are still in stock; else refuse, naming one that is not."""
+    user = _user(acting_user)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE products.inventory SET status = %s, updated_by_id = %s, updated_at = now() "
+            "WHERE id = ANY(%s) AND status = ANY(%s) RETURNING id",
+            [InventoryStatus.SOLD, user.pk if user else None, list(items), list(OPEN_STOCK)],
         )
-    open_listings = list(
-        Listing.objects.filter(inventory=item, status__in=OPEN_LISTINGS).order_by("listed_at", "created_at")
-    )
-    if listing is None:
-        listing = next(
-            (
-                offered
-                for offered in open_listings
-                if offered.platform_id == platform.pk and offered.status == ListingStatus.ACTIVE
-            ),
-            None,
-        )
-    elif listing.inventory_id != item.pk or listing.platform_id != platform.pk:
-        raise EventRefused(f"the listing {listing} is not this pair's listing on {platform}")
-    schedule = None
-    if platform_fee_cents is None:
-        schedule = fee_schedule or fee_schedule_in_force(platform=platform, sold_at=sold_at)
-        platform_fee_cents, processing_fee_cents = schedule_fees(schedule, sale_price_cents)
-    currency = currency or (listing.currency if listing else platform.default_currency)
+        taken = {row[0] for row in cursor.fetchall()}
+    for pk, item in items.items():
+        if pk not in taken:
+            item.refresh_from_db(fields=["status"])
+            raise NotAvailable(
+                f"{item.product} ({item.size or 'no size'}) is {item.get_status_display().lower()}: "
+                "it cannot be sold (again)"
+            )
+
+
+def _order(
+    sale: Sale,
+    item: Inventory,
+    listing: Listing | None,
+    schedules: _Schedules,
+    acting_user: Any,
+) -> Order:
+    """The order of one sale, its fees from the schedule in force unless the sale states them."""
+    schedule, platform_fee, processing = None, sale.platform_fee_cents, sale.processing_fee_cents
+    if platform_fee is None:
+        schedule = sale.fee_schedule or schedules.in_force(sale.platform, sale.sold_at)
+        platform_fee, processing = schedule_fees(schedule, sale.sale_price_cents)
+    currency = sale.currency or (listing.currency if listing else sale.platform.default_currency)
     order = Order(
         inventory=item,
-        platform=platform,
+        platform=sale.platform,
         listing=listing,
         fee_schedule=schedule,
-        external_order_number=external_order_number.strip(),
-        sold_at=sold_at,
-        sale_price_cents=sale_price_cents,
-        platform_fee_cents=platform_fee_cents,
-        processing_fee_cents=processing_fee_cents or 0,
-        shipping_cost_cents=shipping_cost_cents,
-        other_costs_cents=other_costs_cents,
+        external_order_number=sale.external_order_number.strip(),
+        sold_at=sale.sold_at,
+        sale_price_cents=sale.sale_price_cents,
+        platform_fee_cents=platform_fee,
+        processing_fee_cents=processing or 0,
+        shipping_cost_cents=sale.shipping_cost_cents,
+        other_costs_cents=sale.other_costs_cents,
         net_proceeds_cents=0,
         currency=currency,
-        payout_currency=payout_currency or currency,
-        payout_fx_rate=payout_fx_rate,
-        status=status,
-        buyer_region=buyer_region,
-        notes=notes,
+        payout_currency=sale.payout_currency or currency,
+        payout_fx_rate=sale.payout_fx_rate,
+        status=sale.status,
+        buyer_region=sale.buyer_region,
+        notes=sale.notes,
     )
     order.net_proceeds_cents = order.computed_net_proceeds_cents()
-    if paid_cents is not None:
-        order.other_costs_cents += max(0, order.net_proceeds_cents - paid_cents)
-        order.net_proceeds_cents = paid_cents
+    if sale.paid_cents is not None:
+        order.other_costs_cents += max(0, order.net_proceeds_cents - sale.paid_cents)
+        order.net_proceeds_cents = sale.paid_cents
     _authored(order, acting_user, creating=True)
-    order.full_clean(exclude=["inventory", "platform", "listing", "fee_schedule", "payout"], validate_unique=False)
-    if Order.objects.filter(platform=platform, external_order_number=order.external_order_number).exists():
-        raise EventRefused(f"{platform} order {order.external_order_number} is recorded already")
-    order.save(force_insert=True)
-    now = timezone.now()
-    if listing is not None:
-        Listing.objects.filter(pk=listing.pk).update(status=ListingStatus.SOLD, ended_at=sold_at, **_by(acting_user))
-    others = [offered.pk for offered in open_listings if listing is None or offered.pk != listing.pk]
-    if others:
-        Listing.objects.filter(pk__in=others).update(status=ListingStatus.ENDED, ended_at=now, **_by(acting_user))
     return order
+
+
+def _end_listings(sold: list[tuple[Any, dt.datetime]], ended: list[Any], acting_user: Any, now: dt.datetime) -> None:
+    """The listings that sold are sold (ended on their sale date); the pairs' other open listings end now."""
+    user = _user(acting_user)
+    if sold:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE platforms.listings l SET status = %s, ended_at = v.sold_at, updated_by_id = %s, "
+                "updated_at = now() FROM unnest(%s::uuid[], %s::timestamptz[]) AS v(id, sold_at) WHERE l.id = v.id",
+                [ListingStatus.SOLD, user.pk if user else None, [pk for pk, _ in sold], [at for _, at in sold]],
+            )
+    if ended:
+        Listing.objects.filter(pk__in=ended).update(status=ListingStatus.ENDED, ended_at=now, **_by(acting_user))
 
 
 def _lock_order(order: Order) -> Order:
@@ -671,14 +805,17 @@ __all__ = [
     "EventRefused",
     "NoFeeSchedule",
     "NotAvailable",
+    "Offer",
     "Quote",
     "Reconciled",
     "Reconciliation",
+    "Sale",
     "StatusReport",
     "fee_schedule_in_force",
     "fees_quote",
     "inventory_set_status",
     "listing_create",
+    "listings_create",
     "listings_end",
     "listings_reactivate",
     "order_apply_fees",
@@ -690,6 +827,7 @@ __all__ = [
     "payout_reconcile",
     "payout_record",
     "sale_record",
+    "sales_record",
     "schedule_fees",
     "unmatched_sale_record",
 ]

@@ -129,3 +129,12 @@ def test_cancel_through_the_admin_puts_the_pair_back(client: Client, listed):
     assert done.status_code == 302
     item.refresh_from_db()
     assert (Order.objects.get().status, item.status) == ("cancelled", "available")
+
+
+@pytest.mark.django_db
+def test_the_listing_list_says_what_each_ask_leaves_after_fees(client: Client, listed):
+    client.force_login(_staff(role=Role.ADMIN, is_superuser=True))
+    page = client.get("/admin/transactions/listing/").content.decode()
+    # StockX 9% + 3% of 150.00; eBay 13% of 160.00
+    assert "€132.00 after €18.00 fees" in page
+    assert "€139.20 after €20.80 fees" in page
