@@ -214,3 +214,34 @@ def test_listing_refuses_a_pair_that_is_not_for_sale():
     with pytest.raises(EventRefused, match="written off: only available or listed pairs"):
         listing_create(acting_user=None, inventory=item, platform=platform, ask_price_cents=10000)
     assert not Listing.objects.filter(inventory=item).exists()
+
+
+@pytest.mark.django_db
+def test_many_sales_are_recorded_all_or_none():
+    from transactions.services import Sale, sales_record
+
+    first, stockx, *_ = _listed_pair()
+    second = make_inventory(purchased_at=NOW - dt.timedelta(days=5))
+    sold = make_inventory(status="written_off", purchased_at=NOW - dt.timedelta(days=5))
+    sale = {"platform": stockx, "sale_price_cents": 15000, "sold_at": NOW}
+    with pytest.raises(NotAvailable, match="written off: it cannot be sold"):
+        sales_record(
+            acting_user=None,
+            sales=[
+                Sale(inventory_id=first.pk, external_order_number="M-1", **sale),
+                Sale(inventory_id=sold.pk, external_order_number="M-2", **sale),
+            ],
+        )
+    assert not Order.objects.exists()
+    assert Inventory.objects.get(pk=first.pk).status == "listed"  # nothing of the list was written
+    orders = sales_record(
+        acting_user=None,
+        sales=[
+            Sale(inventory_id=first.pk, external_order_number="M-1", **sale),
+            Sale(inventory_id=second.pk, external_order_number="M-3", **sale),
+        ],
+    )
+    assert [o.net_proceeds_cents for o in orders] == [13200, 13200]  # 9% + 3% of 150.00 each
+    assert set(Inventory.objects.filter(pk__in=[first.pk, second.pk]).values_list("status", flat=True)) == {"sold"}
+    assert Listing.objects.get(inventory=first, platform=stockx).status == "sold"
+    assert Order.history.filter(external_order_number__in=["M-1", "M-3"]).count() == 2
