@@ -280,7 +280,8 @@ class SaleForm(EventForm):
         cast(forms.ModelChoiceField, self.fields["inventory"]).queryset = Inventory.objects.filter(
             status__in=OPEN_STOCK
         )
-        self.fields["inventory"].label = "pair"
+        self.fields["inventory"].label = "Pair"
+        self.fields["sold_at"].initial = timezone.now
 
     def run_event(self, data: dict[str, Any]) -> models.Order:
         stated = data.get("platform_fee_cents") is not None
