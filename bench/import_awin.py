@@ -44,7 +44,7 @@ from typing import IO, Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-# The header of the real feed in /work/shared/data/awin_feed_sample.csv, in its order.
+# The header of the real feed in demo/awin_feed_sample.csv, in its order.
 HEADER = [
     "aw_deep_link", "product_name", "aw_product_id", "merchant_product_id", "merchant_image_url", "description",
     "merchant_category", "search_price", "merchant_name", "merchant_id", "category_name", "category_id",

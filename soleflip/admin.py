@@ -50,7 +50,7 @@ MAX_COUNTED = 1_000  # a filtered or searched list counts this many rows at most
 class EstimatedCountPaginator(Paginator):
     """Count cheaply: the planner's estimate for a whole big table, a capped count otherwise.
 
-    ``count(*)`` over a million rows costs 40-170 ms per page view (shared/PERFORMANCE.md);
+    ``count(*)`` over a million rows costs 40-170 ms per page view (docs/stack-facts.md, figures);
     ``pg_class.reltuples`` costs 0.1 ms. Filtered and searched lists count at most
     MAX_COUNTED + 1 rows (counting 10,000 matches scattered over a big table costs ~350 ms).
     Pages stop at MAX_ROWS: a deep OFFSET is slow and nobody reads page 20,000.

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pgtrigger
 
-# NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (TRAPS.md, 8).
+# NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (docs/stack-facts.md, trap 8).
 ACTOR = "NULLIF(current_setting('app.user_id', true), '')::uuid"
 _COLUMNS = "changed_at, table_name, record_id, operation, old_values, new_values, changed_by"
 

@@ -1,7 +1,7 @@
 """COPY rows into a model's table: the fast path for generated and imported data.
 
 ``COPY ... FROM STDIN`` loads about 150K rows/s here, against 9K for ``bulk_create``
-(shared/PERFORMANCE.md). Triggers still fire, so price history is written either way.
+(docs/stack-facts.md, figures). Triggers still fire, so price history is written either way.
 """
 
 from __future__ import annotations

@@ -57,7 +57,7 @@ def act_as(user: Any) -> None:
 def current_acting_user() -> str | None:
     """Return ``app.user_id`` as the database sees it (None when unset or reset)."""
     with connection.cursor() as cursor:
-        # NULLIF: after a reset PostgreSQL reports '' rather than NULL (see TRAPS.md, 8).
+        # NULLIF: after a reset PostgreSQL reports '' rather than NULL (docs/stack-facts.md, trap 8).
         cursor.execute("SELECT NULLIF(current_setting('app.user_id', true), '')")
         row = cursor.fetchone()
     return row[0] if row else None

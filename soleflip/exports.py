@@ -1,7 +1,7 @@
 """Exports of admin selections: every text cell is safe to open in a spreadsheet, money is money.
 
 django-import-export's own escaping only strips a leading ``=``; ``+ - @``, tab and CR
-pass through (TRAPS.md, 2), so every exported text value goes through ``escape_formula``.
+pass through (docs/stack-facts.md, trap 2), so every exported text value goes through ``escape_formula``.
 
 Amounts leave as decimals in currency units under a header without the unit
 (``purchase_price_cents`` 9995 → ``purchase_price`` 99.95, beside the row's ``currency``

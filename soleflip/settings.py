@@ -163,7 +163,7 @@ BASE_CURRENCY = env_str("BASE_CURRENCY", "EUR") or "EUR"
 if len(BASE_CURRENCY) != 3 or not BASE_CURRENCY.isupper():
     raise ImproperlyConfigured(f"BASE_CURRENCY={BASE_CURRENCY!r} is not an ISO 4217 code like EUR.")
 
-# Import and export each need their own permission, not just "change" (TRAPS.md, 1).
+# Import and export each need their own permission, not just "change" (docs/stack-facts.md, trap 1).
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "import"
 IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "export"
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True

@@ -10,7 +10,7 @@ importer that recognizes rows it read before can have their lines passed over un
 
 It also holds the value parsers the importers share (money, dates, booleans, integers), the
 header checks, and formula escaping for spreadsheet exports. django-import-export's own CSV
-path is comma-only, UTF-8-only and pads short rows (TRAPS.md item 3), hence this module.
+path is comma-only, UTF-8-only and pads short rows (docs/stack-facts.md, trap 3), hence this module.
 
 Typical use::
 

@@ -578,7 +578,7 @@ class _SalesReportImport:
             .filter(Q(purchased_at__isnull=True) | Q(purchased_at__lte=sale.sold_at))
         )
         # SKIP LOCKED: a pair another transaction is selling right now is not this sale's; read-then-write
-        # without a lock sold one pair dozens of times in a test (TRAPS.md item 6).
+        # without a lock sold one pair dozens of times in a test (docs/stack-facts.md, trap 6).
         item = (
             unsold.order_by(F("purchased_at").asc(nulls_last=True), "created_at", "pk")
             .select_for_update(skip_locked=True, of=("self",))

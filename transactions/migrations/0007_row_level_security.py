@@ -8,7 +8,7 @@ user is the system (workers, migrations, analytics refreshes) and is not restric
 
 FORCE ROW LEVEL SECURITY subjects the table owner too; superusers always bypass RLS, which
 is why production connects as the runtime role made by ``manage.py create_db_roles``.
-NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (TRAPS.md, 8).
+NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (docs/stack-facts.md, trap 8).
 Neither table is partitioned; a policy on a partitioned parent would not guard direct
 reads of its partitions.
 """
