@@ -87,7 +87,7 @@ class UserAdmin(BaseUserAdmin, HistoryAdmin):  # type: ignore[misc]
     @admin.action(description="Anonymize (GDPR erasure, cannot be undone)", permissions=["anonymize_user"])
     def anonymize(self, request: HttpRequest, queryset: QuerySet[models.User]) -> None:
         for user in queryset.filter(anonymized_at__isnull=True).exclude(pk=str(request.user.pk)):
-            report = user_anonymize(user=user, actor=request.user)
+            report = user_anonymize(user=user, acting_user=request.user)
             self.message_user(request, str(report), messages.SUCCESS)
 
     @admin.action(description="Export personal data (JSON)", permissions=["export_personal_data"])

@@ -23,6 +23,7 @@ from django.utils import timezone
 from accounts.models import ApiKey, AuditLog, User
 from catalog.models import SupplierAccount
 from pricing.models import PriceHistory
+from soleflip.db import act_as
 from soleflip.partitions import Month
 
 ANONYMIZED_DOMAIN = "anonymized.local"
@@ -117,9 +118,10 @@ def _history_scrub(history_model: Any, object_id: Any, values: dict[str, Any], r
 
 @transaction.atomic
 def supplier_account_anonymize(
-    *, account: SupplierAccount, actor: Any = None, report: ErasureReport | None = None
+    *, account: SupplierAccount, acting_user: Any, report: ErasureReport | None = None
 ) -> ErasureReport:
     """Erase a supplier account's personal data, and its copies in history, audit and logs."""
+    act_as(acting_user)
     report = report or ErasureReport(f"supplier account {account.pk}")
     replacements = _past_values(account, SupplierAccount.history.model, SUPPLIER_ACCOUNT_PERSONAL, "[erased]")
     cleared: dict[str, Any] = dict.fromkeys(SUPPLIER_ACCOUNT_PERSONAL, "")
@@ -132,7 +134,7 @@ def supplier_account_anonymize(
     )
     for name, value in cleared.items():
         setattr(account, name, value)
-    account.updated_by = actor
+    account.updated_by = acting_user if getattr(acting_user, "is_authenticated", False) else None
     account._change_reason = "GDPR erasure"  # type: ignore[attr-defined]
     account.save()
     _history_scrub(SupplierAccount.history.model, account.pk, cleared, report)
@@ -141,11 +143,12 @@ def supplier_account_anonymize(
 
 
 @transaction.atomic
-def user_anonymize(*, user: User, actor: Any = None) -> ErasureReport:
+def user_anonymize(*, user: User, acting_user: Any) -> ErasureReport:
     """Erase a person: their user (the review's deleted_<id>@anonymized.local), supplier accounts and copies.
 
     The user row stays, so orders and history keep a valid author; it can no longer log in.
     """
+    act_as(acting_user)
     if user.anonymized_at is not None:
         raise ValueError(f"user {user.pk} was already anonymized on {user.anonymized_at:%Y-%m-%d}")
     report = ErasureReport(f"user {user.pk}")
@@ -166,7 +169,7 @@ def user_anonymize(*, user: User, actor: Any = None) -> ErasureReport:
         report,
     )
     for account in SupplierAccount.objects.filter(user=user):
-        supplier_account_anonymize(account=account, actor=actor, report=report)
+        supplier_account_anonymize(account=account, acting_user=acting_user, report=report)
     report.add(
         "auth.api_keys (revoked)", ApiKey.objects.filter(user=user, revoked_at=None).update(revoked_at=timezone.now())
     )
@@ -285,9 +288,9 @@ def retention_plan(*, now: dt.datetime | None = None) -> RetentionPlan:
     return RetentionPlan(users=list(due.order_by("date_joined")), log_partitions=old)
 
 
-def retention_apply(plan: RetentionPlan, *, actor: Any = None) -> list[ErasureReport]:
+def retention_apply(plan: RetentionPlan, *, acting_user: Any) -> list[ErasureReport]:
     """Carry out a retention plan: each erasure and each partition drop in its own transaction."""
-    reports = [user_anonymize(user=user, actor=actor) for user in plan.users]
+    reports = [user_anonymize(user=user, acting_user=acting_user) for user in plan.users]
     for name in plan.log_partitions:
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {name}")  # detached or attached, a month of logs goes whole

@@ -20,4 +20,4 @@ def apply_retention(timestamp: int | None = None) -> None:
     """Nightly: erase people past retention or deletion grace; drop logs past their retention."""
     from accounts.gdpr import retention_apply, retention_plan
 
-    retention_apply(retention_plan())
+    retention_apply(retention_plan(), acting_user=None)

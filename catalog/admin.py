@@ -436,10 +436,10 @@ class SizeReviewAdmin(SoleflipAdmin):
         if value is None:
             return
         fresh = models.SizeReview.objects.select_related("size__brand").get(pk=obj.pk)
-        size_review_accept(review=fresh, eu_value=value, user=request.user)
+        size_review_accept(review=fresh, eu_value=value, acting_user=request.user)
         self.message_user(request, f"{fresh.size} is EU {value.normalize()}; sizes like it now standardize too.")
 
     @admin.action(description="Dismiss (no mapping)", permissions=["standardize_sizes"])
     def dismiss(self, request: HttpRequest, queryset: QuerySet[models.SizeReview]) -> None:
         for review in queryset.filter(status=models.ReviewStatus.OPEN):
-            size_review_dismiss(review=review, user=request.user)
+            size_review_dismiss(review=review, acting_user=request.user)

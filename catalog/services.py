@@ -97,7 +97,7 @@ class _DryRun(Exception):
     pass
 
 
-def sizes_standardize(*, commit: bool, brand: Brand | None = None) -> StandardizeReport:
+def sizes_standardize(*, acting_user: Any, commit: bool, brand: Brand | None = None) -> StandardizeReport:
     """Fill ``standardized_value`` wherever a chart decides it; queue every other size for review.
 
     Never guesses. Without ``commit`` nothing is written; the report says what would happen.
@@ -105,6 +105,7 @@ def sizes_standardize(*, commit: bool, brand: Brand | None = None) -> Standardiz
     report = StandardizeReport()
     try:
         with transaction.atomic():
+            act_as(acting_user)
             _standardize(report, brand)
             if not commit:
                 raise _DryRun
@@ -155,8 +156,9 @@ def _standardize(report: StandardizeReport, brand: Brand | None) -> None:
 
 
 @transaction.atomic
-def size_review_accept(*, review: SizeReview, eu_value: Decimal, user: Any) -> SizeReview:
+def size_review_accept(*, review: SizeReview, eu_value: Decimal, acting_user: Any) -> SizeReview:
     """Accept an EU size for a reviewed size, record it as a chart line, and apply it to sizes like it."""
+    act_as(acting_user)
     if review.status != ReviewStatus.OPEN:
         raise ValueError(f"review of {review.size} is already {review.get_status_display().lower()}")
     size = review.size
@@ -168,22 +170,24 @@ def size_review_accept(*, review: SizeReview, eu_value: Decimal, user: Any) -> S
             region=size.region,
             value=size.value,
             eu_value=eu_value,
-            defaults={"source": f"Accepted in size review by {user} on {now:%Y-%m-%d}"},
+            defaults={"source": f"Accepted in size review by {acting_user} on {now:%Y-%m-%d}"},
         )
     review.status, review.accepted_eu_value = ReviewStatus.ACCEPTED, eu_value
-    review.reviewed_by, review.reviewed_at = user, now
+    review.reviewed_by, review.reviewed_at = acting_user, now
     review.full_clean()
     review.save()
     size.standardized_value = eu_value
     size.save(update_fields=["standardized_value"])
     if size.brand is not None:
-        sizes_standardize(commit=True, brand=size.brand)
+        sizes_standardize(acting_user=acting_user, commit=True, brand=size.brand)
     return review
 
 
-def size_review_dismiss(*, review: SizeReview, user: Any) -> SizeReview:
+@transaction.atomic
+def size_review_dismiss(*, review: SizeReview, acting_user: Any) -> SizeReview:
     """Close a review without a mapping (not a shoe size, a data error upstream)."""
-    review.status, review.reviewed_by, review.reviewed_at = ReviewStatus.DISMISSED, user, timezone.now()
+    act_as(acting_user)
+    review.status, review.reviewed_by, review.reviewed_at = ReviewStatus.DISMISSED, acting_user, timezone.now()
     review.save()
     return review
 

@@ -18,6 +18,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import models, transaction
 
+from soleflip.db import act_as
+
 
 @cache
 def _fernet(keys: tuple[str, ...]) -> MultiFernet:
@@ -68,7 +70,7 @@ def encrypted_fields() -> Iterator[tuple[type[models.Model], EncryptedTextField]
                 yield model, field
 
 
-def rotate_all(*, commit: bool, batch_size: int = 500) -> dict[str, int]:
+def rotate_all(*, acting_user: Any, commit: bool, batch_size: int = 500) -> dict[str, int]:
     """Re-encrypt every encrypted value under the newest key, in batches; return counts per field.
 
     Works on the stored tokens (MultiFernet.rotate), so plain text never leaves the database
@@ -84,6 +86,7 @@ def rotate_all(*, commit: bool, batch_size: int = 500) -> dict[str, int]:
         last = None
         while True:
             with transaction.atomic():
+                act_as(acting_user)
                 rows = _batch(table, column, pk, last, batch_size)
                 if not rows:
                     break

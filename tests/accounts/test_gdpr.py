@@ -111,7 +111,7 @@ def plant_the_canary(client) -> User:
 
 def test_erasure_leaves_no_copy_of_the_canary_anywhere(client):
     person = plant_the_canary(client)
-    report = user_anonymize(user=person, actor=None)
+    report = user_anonymize(user=person, acting_user=None)
     assert report.values_scrubbed >= 4
     leftovers = {value: hits(value) for value in CANARIES.values()}
     assert leftovers == {value: [] for value in CANARIES.values()}
@@ -125,16 +125,16 @@ def test_erasure_leaves_no_copy_of_the_canary_anywhere(client):
 def test_erasure_works_for_an_id_whose_digits_look_like_a_card_number():
     # deleted_41804735-0692-43c0-... holds a Luhn-valid 14-digit run; the card check must not refuse it.
     person = make_user(id=uuid.UUID("41804735-0692-43c0-a498-38cebea95aeb"))
-    user_anonymize(user=person)
+    user_anonymize(user=person, acting_user=None)
     person.refresh_from_db()
     assert person.email == f"deleted_{person.pk}@anonymized.local"
 
 
 def test_erasure_is_once_only():
     person = make_user()
-    user_anonymize(user=person)
+    user_anonymize(user=person, acting_user=None)
     with pytest.raises(ValueError, match="already anonymized"):
-        user_anonymize(user=person)
+        user_anonymize(user=person, acting_user=None)
 
 
 def test_anonymize_command_is_a_dry_run_unless_committed(capsys):
@@ -203,3 +203,14 @@ def test_retention_anonymizes_the_due_and_drops_old_logs(settings):
     assert not User.objects.get(pk=waiting.pk).anonymized_at and not User.objects.get(pk=kept.pk).anonymized_at
     assert not SystemLog.objects.filter(created_at__lt=old_month.plus(1).start).exists()
     assert ImportRun.objects.count() == 0
+
+
+def test_retention_records_the_operator_as_the_author_of_each_erasure(settings):
+    from accounts.models import AuditLog
+
+    operator = make_user(email="dpo@example.org")
+    due = make_user(data_retention_until=(timezone.now() - dt.timedelta(days=1)).date())
+    call_command("apply_retention", "--commit", "--as-user", "dpo@example.org")
+    erasure = AuditLog.objects.filter(table_name="users", record_id=due.pk, operation="UPDATE")
+    assert erasure.exists()
+    assert set(erasure.values_list("changed_by", flat=True)) == {operator.pk}

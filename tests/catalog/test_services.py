@@ -36,11 +36,11 @@ def test_standardize_decides_what_a_chart_decides_and_queues_the_rest(charts):
     eu42 = make_size(region="EU", value="42", gender_class="M")
     us9_nobody = make_size(region="US", value="9", gender_class="M")  # whose US 9?
 
-    dry = sizes_standardize(commit=False)
+    dry = sizes_standardize(acting_user=None, commit=False)
     assert (dry.decided, dry.queued) == (3, 2)
     assert not SizeReview.objects.exists() and Size.objects.get(pk=us9_nike.pk).standardized_value is None
 
-    report = sizes_standardize(commit=True)
+    report = sizes_standardize(acting_user=None, commit=True)
     assert (report.decided, report.queued, report.still_in_review) == (3, 2, 0)
     values = {s.pk: s.standardized_value for s in Size.objects.all()}
     assert values[us9_nike.pk] == Decimal("42.5")
@@ -50,16 +50,16 @@ def test_standardize_decides_what_a_chart_decides_and_queues_the_rest(charts):
     review = SizeReview.objects.get(size=uk6)
     assert (review.outcome, review.candidates) == ("ambiguous", ["39.0", "40.0"])
     assert SizeReview.objects.get(size=us9_nobody).outcome == "unknown"
-    assert sizes_standardize(commit=True).still_in_review == 2
+    assert sizes_standardize(acting_user=None, commit=True).still_in_review == 2
 
 
 def test_accepting_a_review_records_a_chart_line_and_standardizes(charts):
     adidas = Brand.objects.get(slug="adidas")
     odd = make_size(brand=adidas, region="CM", value="26.5", gender_class="M")  # adidas' CM is foot length
-    sizes_standardize(commit=True)
+    sizes_standardize(acting_user=None, commit=True)
     review = SizeReview.objects.get(size=odd)
     user = make_user()
-    size_review_accept(review=review, eu_value=Decimal("42"), user=user)
+    size_review_accept(review=review, eu_value=Decimal("42"), acting_user=user)
 
     review.refresh_from_db()
     assert (review.status, review.accepted_eu_value, review.reviewed_by) == ("accepted", Decimal("42"), user)
@@ -67,15 +67,15 @@ def test_accepting_a_review_records_a_chart_line_and_standardizes(charts):
     line = SizeChart.objects.get(brand=adidas, region="CM", value="26.5")
     assert line.eu_value == Decimal("42") and f"by {user}" in line.source
     with pytest.raises(ValueError, match="already accepted"):
-        size_review_accept(review=review, eu_value=Decimal("43"), user=user)
+        size_review_accept(review=review, eu_value=Decimal("43"), acting_user=user)
 
 
 def test_dismissed_reviews_stay_closed(charts):
     odd = make_size(region="US", value="9", gender_class="")
-    sizes_standardize(commit=True)
-    review = size_review_dismiss(review=SizeReview.objects.get(size=odd), user=make_user())
+    sizes_standardize(acting_user=None, commit=True)
+    review = size_review_dismiss(review=SizeReview.objects.get(size=odd), acting_user=make_user())
     assert review.status == ReviewStatus.DISMISSED
-    assert sizes_standardize(commit=True).queued == 0
+    assert sizes_standardize(acting_user=None, commit=True).queued == 0
 
 
 def test_commands_load_and_standardize(capsys):
@@ -91,7 +91,7 @@ def test_commands_load_and_standardize(capsys):
 
 def test_admin_accepts_a_mapping_only_with_the_permission(client, charts):
     odd = make_size(brand=Brand.objects.get(slug="nike"), region="UK", value="6", gender_class="M")
-    sizes_standardize(commit=True)
+    sizes_standardize(acting_user=None, commit=True)
     review = SizeReview.objects.get(size=odd)
     url = f"/admin/catalog/sizereview/{review.pk}/change/"
     clerk = make_user(is_staff=True)

@@ -5,7 +5,6 @@ from django.db import transaction
 
 from accounts.gdpr import user_anonymize
 from accounts.people import acting, user_by_email
-from soleflip.db import set_acting_user
 
 
 class Command(BaseCommand):
@@ -21,16 +20,14 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         user = user_by_email(options["email"])
-        actor = acting(options["as_user"])
+        operator = acting(options["as_user"])
         if user.anonymized_at:
             raise CommandError(f"{options['email']} was already anonymized on {user.anonymized_at:%Y-%m-%d}.")
         with transaction.atomic():
-            if actor:
-                set_acting_user(actor.pk)
-            report = user_anonymize(user=user, actor=actor)
+            report = user_anonymize(user=user, acting_user=operator)
             self.stdout.write(str(report))
             if not options["commit"]:
                 transaction.set_rollback(True)
                 self.stdout.write(self.style.WARNING("Dry run: nothing was changed; run with --commit."))
                 return
-        self.stdout.write(self.style.SUCCESS(f"Done: user {user.pk} is anonymized."))
+        self.stdout.write(self.style.SUCCESS(f"Done: {options['email']} is anonymized."))

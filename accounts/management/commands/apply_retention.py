@@ -21,7 +21,7 @@ class Command(BaseCommand):
         plan = retention_plan()
         for user in plan.users:
             self.stdout.write(
-                f"anonymize user {user.pk} (retention until {user.data_retention_until}, "
+                f"anonymize {user.email} (retention until {user.data_retention_until}, "
                 f"deletion requested {user.deletion_requested_at})"
             )
         for name in plan.log_partitions:
@@ -29,5 +29,5 @@ class Command(BaseCommand):
         if not options["commit"]:
             self.stdout.write(self.style.WARNING(f"Dry run: {plan}; run with --commit."))
             return
-        retention_apply(plan, actor=acting(options["as_user"]))
+        retention_apply(plan, acting_user=acting(options["as_user"]))
         self.stdout.write(self.style.SUCCESS(f"Done: {plan}."))

@@ -4,7 +4,6 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.people import acting
 from soleflip.crypto import rotate_all
-from soleflip.db import set_acting_user
 
 
 class Command(BaseCommand):
@@ -19,13 +18,9 @@ class Command(BaseCommand):
         parser.add_argument("--as-user", metavar="EMAIL", help="Who is doing this, for the audit log.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = acting(options["as_user"])
-        if actor is not None:
-            set_acting_user(actor.pk, local=False)  # each batch is its own transaction
-        try:
-            counts = rotate_all(commit=options["commit"], batch_size=options["batch_size"])
-        finally:
-            set_acting_user(None, local=False)
+        counts = rotate_all(
+            acting_user=acting(options["as_user"]), commit=options["commit"], batch_size=options["batch_size"]
+        )
         for label, count in counts.items():
             self.stdout.write(f"{label}: {count} value(s) {'re-encrypted' if options['commit'] else 'to re-encrypt'}")
         total = sum(counts.values())

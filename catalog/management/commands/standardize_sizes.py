@@ -1,11 +1,9 @@
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
-from django.db import transaction
 
 from accounts.people import acting
 from catalog.services import sizes_standardize
-from soleflip.db import set_acting_user
 
 
 class Command(BaseCommand):
@@ -19,11 +17,7 @@ class Command(BaseCommand):
         parser.add_argument("--as-user", metavar="EMAIL", help="Who is doing this, for the audit log.")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = acting(options["as_user"])
-        with transaction.atomic():
-            if actor is not None:
-                set_acting_user(actor.pk)
-            report = sizes_standardize(commit=options["commit"])
+        report = sizes_standardize(acting_user=acting(options["as_user"]), commit=options["commit"])
         for example in report.examples:
             self.stdout.write(f"  review: {example}")
         prefix = "" if options["commit"] else "Dry run: "
