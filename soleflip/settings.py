@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,7 +14,9 @@ from soleflip.env import env_bool, env_int, env_list, env_str, parse_database_ur
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 DEBUG = env_bool("DEBUG", default=False)
-TESTING = "pytest" in sys.modules
+# The test suite's settings module (soleflip/settings_test.py) sets SOLEFLIP_TESTING=1:
+# a fixed, throw-away secret and encryption key, and a fast password hasher.
+TESTING = env_bool("SOLEFLIP_TESTING", default=False)
 
 _secret = env_str("SECRET_KEY")
 if not _secret:

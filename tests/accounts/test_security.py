@@ -94,6 +94,7 @@ def test_check_deploy_is_clean_with_production_settings():
     env = {k: v for k, v in os.environ.items() if k not in {"DEBUG"}}
     env.update(
         {
+            "DJANGO_SETTINGS_MODULE": "soleflip.settings",  # production's, not the test suite's
             "DEBUG": "0",
             "SECRET_KEY": secrets.token_urlsafe(64),
             "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
