@@ -9,6 +9,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
+from procrastinate.contrib.django.models import ProcrastinateJob
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
 
@@ -16,9 +18,18 @@ from accounts import models
 from accounts.gdpr import user_anonymize, user_export
 from accounts.roles import grants_permissions
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
-from soleflip.admin import HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
+from soleflip.admin import ChoiceLookupGuard, HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
 
 admin.site.unregister(Group)
+
+# The background jobs screen, with its status filter guarded like every other list's.
+admin.site.unregister(ProcrastinateJob)
+
+
+@admin.register(ProcrastinateJob)
+class GuardedProcrastinateJobAdmin(ChoiceLookupGuard, ProcrastinateJobAdmin):
+    pass
+
 
 RAW_PERMISSION_FIELDS = ("is_superuser", "groups", "user_permissions")
 RAW_PERMISSIONS: Any = (

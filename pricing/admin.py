@@ -1,7 +1,9 @@
 import uuid
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.db.models import F, OuterRef, Q, QuerySet, Subquery
@@ -238,7 +240,15 @@ class SizeFilter(admin.SimpleListFilter):
         return [(str(v), f"EU {v.normalize()}") for v in sorted(values)]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        return queryset.filter(standardized_size=self.value()) if self.value() else queryset
+        if not self.value():
+            return queryset
+        try:
+            size = Decimal(self.value() or "")
+        except InvalidOperation:
+            raise IncorrectLookupParameters(f"EU size {self.value()!r} is not a number") from None
+        if not size.is_finite():
+            raise IncorrectLookupParameters(f"EU size {self.value()!r} is not a number")
+        return queryset.filter(standardized_size=size)
 
 
 @admin.register(models.ProfitOpportunity)

@@ -21,9 +21,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin import helpers
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.postgres.expressions import ArraySubquery
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection, models
 from django.db.models import F, Lookup, Q, QuerySet
@@ -428,7 +429,30 @@ class MoneyFieldsMixin:
         return self.show_fields(super().get_fields(request, obj), request, obj)  # type: ignore[misc]
 
 
-class SoleflipAdmin(MoneyFieldsMixin, ModelAdmin):
+class ChoiceLookupGuard:
+    """Refuse a list filter value a choice field cannot hold before the database sees it.
+
+    ``?status__exact=evil`` on a column the database checks (or an enum type) failed in the
+    query with a server error; it now goes the way of Django's own bad lookups: back to the
+    unfiltered list with the "?e=1" notice.
+    """
+
+    def get_changelist_instance(self, request: HttpRequest) -> Any:
+        for name, value in request.GET.items():
+            field_name, _, lookup = name.partition("__")
+            if lookup not in ("", "exact"):
+                continue
+            try:
+                field = self.model._meta.get_field(field_name)  # type: ignore[attr-defined]
+            except FieldDoesNotExist:
+                continue
+            choices = getattr(field, "choices", None)
+            if choices and value not in {str(choice) for choice, _ in field.flatchoices}:
+                raise IncorrectLookupParameters(f"{field_name}: no such choice {value!r}")
+        return super().get_changelist_instance(request)  # type: ignore[misc]
+
+
+class SoleflipAdmin(ChoiceLookupGuard, MoneyFieldsMixin, ModelAdmin):
     """Base of every screen: fast on big tables, and records who created or changed a row."""
 
     paginator = EstimatedCountPaginator
