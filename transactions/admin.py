@@ -523,6 +523,10 @@ class PayoutAdmin(EventAdminMixin, SoleflipAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[models.Payout]:
+        # Each row's reconciliation reads its orders: one query for the page, not one per row.
+        return super().get_queryset(request).prefetch_related("orders")
+
     @admin.display(description="reconciliation")
     def reconciliation(self, obj: models.Payout) -> str:
         return str(payout_reconcile(obj)) if obj.pk else "–"

@@ -138,3 +138,29 @@ def test_the_listing_list_says_what_each_ask_leaves_after_fees(client: Client, l
     # StockX 9% + 3% of 150.00; eBay 13% of 160.00
     assert "€132.00 after €18.00 fees" in page
     assert "€139.20 after €20.80 fees" in page
+
+
+@pytest.mark.django_db
+def test_the_payout_list_reconciles_each_payout_in_one_query_for_the_page(client: Client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from tests.factories import make_order, make_payout
+
+    platform = make_platform(code="stockx", name="StockX")
+    client.force_login(_staff(role=Role.ADMIN, is_superuser=True))
+
+    def page_queries() -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/admin/transactions/payout/").status_code == 200
+        return len(queries.captured_queries)
+
+    short = make_payout(platform=platform, amount_cents=17000)
+    make_order(platform=platform, payout=short, net_proceeds_cents=17600)
+    one = page_queries()
+    for _ in range(3):
+        matched = make_payout(platform=platform, amount_cents=17600)
+        make_order(platform=platform, payout=matched, net_proceeds_cents=17600)
+    page = client.get("/admin/transactions/payout/").content.decode()
+    assert "short by €6.00" in page and "matched: €176.00 for 1 order(s)" in page
+    assert page_queries() == one
