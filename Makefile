@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-stamp
-WITH_DB := $(PY) -m soleflip.embedded exec --
+WITH_DB := $(PY) -m soleflip.db.embedded exec --
 HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
@@ -51,11 +51,11 @@ format: install
 	$(BIN)/ruff format .
 
 db-start: install
-	$(PY) -m soleflip.embedded start
+	$(PY) -m soleflip.db.embedded start
 
 db-stop: install
-	$(PY) -m soleflip.embedded stop
+	$(PY) -m soleflip.db.embedded stop
 
 clean:
-	-$(PY) -m soleflip.embedded stop
+	-$(PY) -m soleflip.db.embedded stop
 	rm -rf $(VENV) var

@@ -18,7 +18,7 @@ from accounts import models
 from accounts.gdpr import user_anonymize, user_export
 from accounts.roles import grants_permissions
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
-from soleflip.admin import ChoiceLookupGuard, HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
+from soleflip.admin.base import ChoiceLookupGuard, HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
 
 admin.site.unregister(Group)
 

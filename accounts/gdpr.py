@@ -23,8 +23,8 @@ from django.utils import timezone
 from accounts.models import ApiKey, AuditLog, User
 from catalog.models import SupplierAccount
 from pricing.models import PriceHistory
-from soleflip.db import act_as
-from soleflip.partitions import Month
+from soleflip.db.acting_user import act_as
+from soleflip.db.partitions import Month
 
 ANONYMIZED_DOMAIN = "anonymized.local"
 SUPPLIER_ACCOUNT_PERSONAL = ("email", "first_name", "last_name", "street", "postal_code", "city", "phone")

@@ -13,10 +13,10 @@ from django.db import models
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from soleflip.audit import APPEND_ONLY, audit_triggers
-from soleflip.crypto import EncryptedTextField
-from soleflip.models import TimestampedModel, UUIDModel, choices_check
-from soleflip.validators import refuse_card_numbers
+from soleflip.db.audit import APPEND_ONLY, audit_triggers
+from soleflip.db.crypto import EncryptedTextField
+from soleflip.db.models import TimestampedModel, UUIDModel, choices_check
+from soleflip.values.cards import refuse_card_numbers
 
 
 class Role(models.TextChoices):

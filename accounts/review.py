@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.db import connection
 
-from soleflip.db import ALL_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS, VIEW_SCHEMAS
+from soleflip.db.schemas import ALL_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS, VIEW_SCHEMAS
 
 DONE, DECLINED, MISSING = "done", "declined", "missing"
 ROOT = Path(settings.BASE_DIR)
@@ -280,7 +280,7 @@ def check_pci() -> tuple[str, str]:
 
 
 def check_encryption() -> tuple[str, str]:
-    from soleflip.crypto import encrypted_fields
+    from soleflip.db.crypto import encrypted_fields
 
     fields = list(encrypted_fields())
     ok = fields and _doc("docs/security/key-rotation.md")

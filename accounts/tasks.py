@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from procrastinate.contrib.django import app
 
-from soleflip.partitions import apply_upkeep, plan_upkeep
+from soleflip.db.partitions import apply_upkeep, plan_upkeep
 
 
 @app.periodic(cron="17 3 * * *", periodic_id="nightly")

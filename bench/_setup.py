@@ -17,7 +17,7 @@ def bench_database_url() -> str:
     """BENCH_DATABASE_URL, else DATABASE_URL (or the embedded server) with the database soleflip_bench."""
     if os.environ.get("BENCH_DATABASE_URL"):
         return os.environ["BENCH_DATABASE_URL"]
-    from soleflip import embedded
+    from soleflip.db import embedded
 
     base = os.environ.get("DATABASE_URL") or embedded.start()[0]
     head, _, tail = base.partition("?")

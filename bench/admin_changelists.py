@@ -41,7 +41,7 @@ def main() -> None:
 
     from accounts.models import User
     from pricing.analytics import analytics_refresh
-    from soleflip.db import APP_SCHEMAS
+    from soleflip.db.schemas import APP_SCHEMAS
 
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.DEBUG = False

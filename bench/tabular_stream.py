@@ -72,7 +72,7 @@ def main() -> None:
         generate(args.generate, args.rows, args.gzip)
         return
 
-    from soleflip.tabular import open_table
+    from soleflip.tabular.reader import open_table
 
     with tempfile.TemporaryDirectory() as tmp:
         directory = args.keep or Path(tmp)

@@ -12,13 +12,15 @@ from unfold.admin import TabularInline
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog import models
+from catalog.search import ProductSearchMixin
 from catalog.services import inventory_buy, size_review_accept, size_review_dismiss
 from catalog.timeline import inventory_timeline
 from pricing.models import PriceSource
-from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
-from soleflip.admin_actions import EventAdminMixin, EventForm, action_form
-from soleflip.exports import ExportSelectionMixin
-from soleflip.money import format_cents
+from soleflip.admin.actions import EventAdminMixin, EventForm, action_form
+from soleflip.admin.base import HistoryAdmin, SoleflipAdmin
+from soleflip.admin.exports import ExportSelectionMixin
+from soleflip.admin.money import money
+from soleflip.values.money import format_cents
 from transactions.admin import listing_url, sale_url
 from transactions.models import Listing, Order
 from transactions.services import inventory_set_status

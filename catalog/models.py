@@ -16,9 +16,9 @@ from django.db.models.functions import Upper
 from simple_history.models import HistoricalRecords
 
 from catalog.gtin import normalize_gtin, validate_gtin
-from soleflip.audit import audit_triggers
-from soleflip.crypto import EncryptedTextField
-from soleflip.models import (
+from soleflip.db.audit import audit_triggers
+from soleflip.db.crypto import EncryptedTextField
+from soleflip.db.models import (
     AuthoredModel,
     TimestampedModel,
     choices_check,

@@ -30,8 +30,8 @@ from catalog.models import (
     Variant,
 )
 from catalog.sizing import ChartLine, Decision, load_charts, standardize
-from soleflip.db import act_as
-from soleflip.validators import refuse_card_numbers
+from soleflip.db.acting_user import act_as
+from soleflip.values.cards import refuse_card_numbers
 
 BRAND_NAMES = {"nike": "Nike", "jordan": "Jordan", "adidas": "adidas", "asics": "ASICS", "new-balance": "New Balance"}
 

@@ -10,7 +10,7 @@ from django.db import models
 
 from accounts.models import AuditLog, User
 from catalog.models import Inventory
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 
 MAX_EVENTS = 60
 
@@ -25,7 +25,7 @@ class Event:
 
 def _change_text(item: Inventory, name: str, old: Any, new: Any) -> str:
     """``purchase price: €100.00 → €120.00``: the field's name and values as people read them."""
-    from soleflip.admin import amount_label, is_amount_field
+    from soleflip.admin.money import amount_label, is_amount_field
 
     field = cast(models.Field, item._meta.get_field(name))
     if is_amount_field(field):

@@ -14,13 +14,15 @@ from django.utils.html import format_html
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog.models import Size
+from catalog.search import ProductSearchMixin
 from pricing import models
 from pricing.admin_imports import KINDS, import_view
 from pricing.analytics import analytics_refresh
 from pricing.imports import import_run_errors_csv
-from soleflip.admin import ProductSearchMixin, ReadOnlyAdminMixin, SoleflipAdmin, money
-from soleflip.exports import ExportSelectionMixin
-from soleflip.money import format_bps, format_cents
+from soleflip.admin.base import ReadOnlyAdminMixin, SoleflipAdmin
+from soleflip.admin.exports import ExportSelectionMixin
+from soleflip.admin.money import money
+from soleflip.values.money import format_bps, format_cents
 from transactions.models import Platform
 
 

@@ -35,16 +35,9 @@ from django.utils.text import slugify
 
 from catalog.gtin import gtin_check_digit
 from catalog.sizing import ChartLine, Decision, parse_size_label, standardize, standardize_label
-from soleflip.tabular import (
-    FileRejected,
-    InvalidValue,
-    Row,
-    RowError,
-    parse_bool,
-    parse_datetime,
-    parse_int,
-    parse_money,
-)
+from soleflip.tabular.errors import FileRejected, InvalidValue, RowError
+from soleflip.tabular.reader import Row
+from soleflip.tabular.values import parse_bool, parse_datetime, parse_int, parse_money
 
 # --- columns -----------------------------------------------------------------------------
 

@@ -21,8 +21,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from pricing.models import ImportKind, ImportRun, ImportStatus
-from soleflip.db import set_acting_user
-from soleflip.tabular import RowError, escape_formula
+from soleflip.db.acting_user import set_acting_user
+from soleflip.tabular.errors import RowError
+from soleflip.tabular.formulas import escape_formula
 
 MAX_STORED_ERRORS = 10_000  # the run keeps this many rejected rows; the count is always exact
 

@@ -13,9 +13,9 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Brand, Category, InventoryStatus, Product, Size, Supplier, Variant
-from soleflip.audit import ACTOR, audit_triggers
-from soleflip.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
-from soleflip.money import format_cents
+from soleflip.db.audit import ACTOR, audit_triggers
+from soleflip.db.models import AuthoredModel, TimestampedModel, UUIDModel, choices_check, currency_check
+from soleflip.values.money import format_cents
 
 
 class SourceType(models.TextChoices):

@@ -45,7 +45,8 @@ from pricing.awin import (
 )
 from pricing.imports import ImportFailed, RunRecorder, import_run
 from pricing.models import ImportKind, ImportRun
-from soleflip.tabular import FileRejected, RowError, TabularReader, open_table
+from soleflip.tabular.errors import FileRejected, RowError
+from soleflip.tabular.reader import TabularReader, open_table
 
 # Rows staged before a set-based pass runs: large enough that each statement's fixed cost
 # vanishes, small enough that the staging table and its hash joins stay in memory.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
-from soleflip.db import set_acting_user
+from soleflip.db.acting_user import set_acting_user
 
 
 class ActingUserMiddleware:

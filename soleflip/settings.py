@@ -7,8 +7,8 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from soleflip import embedded
-from soleflip.db import SEARCH_PATH
+from soleflip.db import embedded
+from soleflip.db.schemas import SEARCH_PATH
 from soleflip.env import env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "axes",
+    # Cross-cutting code and its operations commands (backup, restore, partitions, ...).
+    "soleflip.apps.SoleflipConfig",
+    # Demo and benchmark data (seed_demo); it writes through the apps' services.
+    "demo",
     "accounts",
     "catalog",
     "pricing",
@@ -99,12 +103,12 @@ TEMPLATES = [
 ]
 
 # Database: DATABASE_URL, else the embedded server under var/ (started by `make run`/`make test`
-# or `python -m soleflip.embedded start`).
+# or `python -m soleflip.db.embedded start`).
 _database_url = env_str("DATABASE_URL") or embedded.running_url()
 if not _database_url:
     raise ImproperlyConfigured(
         "DATABASE_URL is not set and the embedded PostgreSQL under var/ is not running. "
-        "Use `make run` / `make test`, start it with `.venv/bin/python -m soleflip.embedded start`, "
+        "Use `make run` / `make test`, start it with `.venv/bin/python -m soleflip.db.embedded start`, "
         "or set DATABASE_URL=postgresql://USER:PASSWORD@HOST:PORT/DBNAME."
     )
 _database = parse_database_url(_database_url)
@@ -189,11 +193,11 @@ UNFOLD = {
     "SITE_SUBHEADER": "Buy low, sell high, know why",
     "SITE_SYMBOL": "steps",
     "SHOW_HISTORY": True,
-    "DASHBOARD_CALLBACK": "soleflip.dashboard.dashboard_callback",
-    "ENVIRONMENT": "soleflip.dashboard.environment_label",
+    "DASHBOARD_CALLBACK": "transactions.dashboard.dashboard_callback",
+    "ENVIRONMENT": "transactions.dashboard.environment_label",
 }
 
-# Field encryption keys (Fernet), newest first; see soleflip/crypto.py and docs/security/key-rotation.md.
+# Field encryption keys (Fernet), newest first; see soleflip/db/crypto.py and docs/security/key-rotation.md.
 FIELD_ENCRYPTION_KEYS = [k.strip() for k in (env_str("FIELD_ENCRYPTION_KEYS") or "").split(",") if k.strip()]
 if not FIELD_ENCRYPTION_KEYS:
     if TESTING:

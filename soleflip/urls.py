@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
-from soleflip.views import db_health
+from soleflip.admin.views import db_health
 
 urlpatterns = [
     path("", RedirectView.as_view(url="/admin/", permanent=False)),

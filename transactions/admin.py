@@ -14,11 +14,13 @@ from django.utils.http import urlencode
 from unfold.contrib.filters.admin import RangeDateTimeFilter
 
 from catalog.models import OPEN_STOCK, Inventory
-from soleflip.admin import HistoryAdmin, ProductSearchMixin, SoleflipAdmin, money
-from soleflip.admin_actions import EventAdminMixin, EventForm, action_form
-from soleflip.exports import ExportSelectionMixin
-from soleflip.forms import MoneyField
-from soleflip.money import format_cents
+from catalog.search import ProductSearchMixin
+from soleflip.admin.actions import EventAdminMixin, EventForm, action_form
+from soleflip.admin.base import HistoryAdmin, SoleflipAdmin
+from soleflip.admin.exports import ExportSelectionMixin
+from soleflip.admin.forms import MoneyField
+from soleflip.admin.money import money
+from soleflip.values.money import format_cents
 from transactions import models
 from transactions.services import (
     fees_quote,

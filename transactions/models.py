@@ -14,8 +14,8 @@ from django.db.models import Func
 from simple_history.models import HistoricalRecords
 
 from catalog.models import Inventory, pair_state_trigger
-from soleflip.audit import audit_triggers
-from soleflip.models import (
+from soleflip.db.audit import audit_triggers
+from soleflip.db.models import (
     CURRENCY_PATTERN,
     AuthoredModel,
     TimestampedModel,
@@ -23,7 +23,7 @@ from soleflip.models import (
     currency_check,
     non_negative_check,
 )
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 
 
 class DateRange(Func):

@@ -30,10 +30,8 @@ from typing import Literal
 from django.conf import settings
 from django.utils import timezone
 
-from soleflip.tabular import (
-    FileRejected,
-    InvalidValue,
-    RowError,
+from soleflip.tabular.errors import FileRejected, InvalidValue, RowError
+from soleflip.tabular.values import (
     looks_like_amount,
     looks_like_text,
     parse_date,

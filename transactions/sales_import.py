@@ -26,7 +26,9 @@ from catalog.models import OPEN_STOCK, Brand, Inventory, Product, SizeChart
 from catalog.sizing import ChartLine, Decision, parse_size_label, standardize_label
 from pricing.imports import ImportFailed, RunRecorder, import_run
 from pricing.models import ImportKind, ImportRun
-from soleflip.tabular import FileRejected, RowError, TabularReader, check_columns_match, open_table
+from soleflip.tabular.errors import FileRejected, RowError
+from soleflip.tabular.headers import check_columns_match
+from soleflip.tabular.reader import TabularReader, open_table
 from transactions.models import (
     FeeSchedule,
     Order,

@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from catalog.models import MANUAL_STATUSES, OPEN_STOCK, Inventory, InventoryStatus
 from catalog.services import CHECKED_ONE_BY_ONE, CLOCK_SKEW
-from soleflip.db import act_as
-from soleflip.money import format_cents
-from soleflip.validators import refuse_card_numbers
+from soleflip.db.acting_user import act_as
+from soleflip.values.cards import refuse_card_numbers
+from soleflip.values.money import format_cents
 from transactions.models import (
     CLOSED_ORDER_STATUSES,
     FeeSchedule,

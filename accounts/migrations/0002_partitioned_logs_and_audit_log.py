@@ -3,7 +3,7 @@
 Django cannot create partitioned tables, so the database side is written here; the model
 state is the same as a plain CreateModel. Primary keys include the partition column, as
 PostgreSQL requires; each table gets a DEFAULT partition as a net, and the monthly
-partitions are made by soleflip.partitions after every migrate.
+partitions are made by soleflip.db.partitions after every migrate.
 """
 
 import uuid

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-import soleflip.crypto
+import soleflip.db.crypto
 
 
 class Migration(migrations.Migration):
@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name="systemconfig",
             name="value_encrypted",
-            field=soleflip.crypto.EncryptedTextField(
+            field=soleflip.db.crypto.EncryptedTextField(
                 blank=True, help_text="Stored encrypted with FIELD_ENCRYPTION_KEYS.", verbose_name="value"
             ),
         ),

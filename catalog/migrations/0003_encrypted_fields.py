@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-import soleflip.crypto
+import soleflip.db.crypto
 
 
 class Migration(migrations.Migration):
@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="supplier",
             name="api_key_encrypted",
-            field=soleflip.crypto.EncryptedTextField(
+            field=soleflip.db.crypto.EncryptedTextField(
                 blank=True,
                 help_text="The supplier's API key for stock and order sync; stored encrypted.",
                 verbose_name="API key",
@@ -23,7 +23,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="supplieraccount",
             name="bank_details_encrypted",
-            field=soleflip.crypto.EncryptedTextField(
+            field=soleflip.db.crypto.EncryptedTextField(
                 blank=True,
                 help_text="Account holder, IBAN and BIC for refunds; stored encrypted.",
                 verbose_name="bank details",

@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import migrations, models
 
 import catalog.gtin
-import soleflip.crypto
-from soleflip.migration_ops import InSchema
+import soleflip.db.crypto
+from soleflip.db.operations import InSchema
 
 
 class Migration(migrations.Migration):
@@ -478,7 +478,7 @@ class Migration(migrations.Migration):
                         ("default_currency", models.CharField(default="EUR", max_length=3)),
                         (
                             "api_key_encrypted",
-                            soleflip.crypto.EncryptedTextField(
+                            soleflip.db.crypto.EncryptedTextField(
                                 blank=True,
                                 help_text="The supplier's API key for stock and order sync; stored encrypted.",
                                 verbose_name="API key",
@@ -589,7 +589,7 @@ class Migration(migrations.Migration):
                         ("payment_method_last4", models.CharField(blank=True, max_length=4)),
                         (
                             "bank_details_encrypted",
-                            soleflip.crypto.EncryptedTextField(
+                            soleflip.db.crypto.EncryptedTextField(
                                 blank=True,
                                 help_text="Account holder, IBAN and BIC for refunds; stored encrypted.",
                                 verbose_name="bank details",

@@ -10,7 +10,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from soleflip.migration_ops import InSchema, create_schemas
+from soleflip.db.operations import InSchema, create_schemas
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@
 Django cannot create partitioned tables, so the database side is written here; the model
 state is the same as a plain CreateModel. The primary key includes recorded_at, as
 PostgreSQL requires; a DEFAULT partition is the net, and monthly partitions are made by
-soleflip.partitions after every migrate.
+soleflip.db.partitions after every migrate.
 """
 
 import uuid

@@ -3,7 +3,7 @@
 import django.db.models.deletion
 from django.db import migrations, models
 
-from soleflip.migration_ops import InSchema
+from soleflip.db.operations import InSchema
 
 
 class Migration(migrations.Migration):

@@ -12,7 +12,7 @@ import simple_history.models
 from django.conf import settings
 from django.db import migrations, models
 
-from soleflip.migration_ops import InSchema
+from soleflip.db.operations import InSchema
 
 
 class Migration(migrations.Migration):

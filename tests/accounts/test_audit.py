@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from catalog.models import Inventory
-from soleflip.db import acting_user, set_acting_user
+from soleflip.db.acting_user import acting_user, set_acting_user
 from tests.factories import make_fee_schedule, make_inventory, make_order, make_user
 
 pytestmark = pytest.mark.django_db

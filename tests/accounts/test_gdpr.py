@@ -16,8 +16,8 @@ from accounts.gdpr import retention_plan, user_anonymize, user_export
 from accounts.models import SystemLog, User
 from catalog.models import SupplierAccount
 from pricing.models import ImportRun, PriceSource
-from soleflip.db import acting_user
-from soleflip.partitions import Month, create_month_partition
+from soleflip.db.acting_user import acting_user
+from soleflip.db.partitions import Month, create_month_partition
 from tests.factories import (
     make_import_run,
     make_price_source,

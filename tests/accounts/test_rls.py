@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import Role
 from catalog.models import Inventory
-from soleflip.db import set_acting_user
+from soleflip.db.acting_user import set_acting_user
 from tests.factories import make_inventory, make_order, make_supplier_account, make_user
 from transactions.models import Order
 

@@ -10,7 +10,7 @@ from django.contrib.auth.models import Group
 from accounts.models import Role
 from accounts.roles import roles_matrix_markdown
 from catalog.models import Inventory
-from soleflip.demo import demo_seed
+from demo.seed import demo_seed
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -11,8 +11,8 @@ import pytest
 
 from accounts.models import Role
 from catalog.models import Inventory, Variant
+from demo.seed import demo_seed
 from pricing.analytics import analytics_refresh
-from soleflip.demo import demo_seed
 from tests.browser.conftest import SKIP_WITHOUT_BROWSER
 from tests.factories import make_user
 

@@ -8,9 +8,9 @@ import pytest
 
 from accounts.models import Role, User
 from catalog.models import Inventory
+from demo.seed import demo_seed
 from pricing.analytics import analytics_refresh
 from pricing.models import ImportRun
-from soleflip.demo import demo_seed
 from tests.browser.conftest import SKIP_WITHOUT_BROWSER
 from tests.factories import make_user
 from transactions.models import Listing, Order

@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Role
 from catalog.models import Inventory, Variant
+from demo.seed import demo_seed
 from pricing.analytics import analytics_refresh
-from soleflip.demo import demo_seed
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from tests.browser.conftest import SKIP_WITHOUT_BROWSER
 from tests.browser.test_admin_browser import PASSWORD, log_in
 from tests.factories import make_user

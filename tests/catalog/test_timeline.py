@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from catalog.models import Inventory
 from catalog.timeline import inventory_timeline
-from soleflip.db import acting_user
+from soleflip.db.acting_user import acting_user
 from tests.factories import make_inventory, make_listing, make_order, make_price_source, make_size, make_user
 
 pytestmark = pytest.mark.django_db

@@ -20,7 +20,8 @@ from pricing.awin import (
     gtin_canonical,
     style_code_of,
 )
-from soleflip.tabular import FileRejected, Row, RowError
+from soleflip.tabular.errors import FileRejected, RowError
+from soleflip.tabular.reader import Row
 
 NOW = dt.datetime(2026, 3, 1, 12, 0, tzinfo=dt.UTC)
 HEADER = (

@@ -460,7 +460,7 @@ def test_the_import_is_recorded_as_the_acting_users(feed):
 @pytest.fixture
 def parsed_lines(monkeypatch) -> list[int]:
     """The lines the pre-parser splits into cells from now on (a Row is built for each)."""
-    from soleflip import tabular
+    from soleflip.tabular import reader as tabular
 
     lines: list[int] = []
     real_row = tabular.Row

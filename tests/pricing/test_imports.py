@@ -9,8 +9,8 @@ import pytest
 from catalog.models import Brand
 from pricing.imports import ImportFailed, import_run, import_run_errors_csv
 from pricing.models import ImportKind, ImportRun
-from soleflip.db import current_acting_user
-from soleflip.tabular import RowError
+from soleflip.db.acting_user import current_acting_user
+from soleflip.tabular.errors import RowError
 from tests.factories import make_brand, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AuditLog
 from pricing.models import PRICE_SOURCE_COLUMNS, PriceHistory, PriceSource
-from soleflip.db import acting_user
+from soleflip.db.acting_user import acting_user
 from tests.conftest import plain_search_path
 from tests.factories import make_price_source, make_product, make_size, make_user
 

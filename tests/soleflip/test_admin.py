@@ -5,7 +5,7 @@ from django.contrib import admin
 from django.test import RequestFactory
 from django.urls import reverse
 
-from soleflip.demo import demo_seed
+from demo.seed import demo_seed
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.test import Client
 
 from accounts.models import Role
-from soleflip.demo import demo_seed
+from demo.seed import demo_seed
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from demo.scale import scale_seed
+from demo.seed import demo_seed
 from pricing.analytics import analytics_refresh
-from soleflip.admin import EstimatedCountPaginator
-from soleflip.db import APP_SCHEMAS
-from soleflip.demo import demo_seed
-from soleflip.scale import scale_seed
+from soleflip.admin.base import EstimatedCountPaginator
+from soleflip.db.schemas import APP_SCHEMAS
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

@@ -7,9 +7,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
-from soleflip.backup import table_fingerprints
-from soleflip.demo import demo_seed
-from soleflip.scale import scale_seed
+from demo.scale import scale_seed
+from demo.seed import demo_seed
+from soleflip.db.backup import table_fingerprints
 from tests.factories import make_inventory, make_supplier_account, make_user
 
 

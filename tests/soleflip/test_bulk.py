@@ -2,7 +2,7 @@ import pytest
 
 from catalog.models import Brand
 from pricing.models import PriceSource
-from soleflip.bulk import copy_columns, copy_rows
+from soleflip.db.bulk import copy_columns, copy_rows
 from tests.factories import make_product
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ import pytest
 from django.apps import apps
 from django.db import IntegrityError, connection, models, transaction
 
-from soleflip.db import APP_SCHEMAS
+from soleflip.db.schemas import APP_SCHEMAS
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db

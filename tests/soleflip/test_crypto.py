@@ -8,8 +8,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.management import call_command
 
 from accounts.models import SystemConfig
-from soleflip.crypto import fernet
-from soleflip.validators import find_card_number
+from soleflip.db.crypto import fernet
+from soleflip.values.cards import find_card_number
 from tests.factories import make_supplier, make_supplier_account
 
 pytestmark = pytest.mark.django_db

@@ -4,12 +4,12 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Role
+from demo.seed import demo_seed
 from pricing.analytics import analytics_refresh
 from pricing.models import InventoryAging
-from soleflip.dashboard import stock_figures, weekly_sales
-from soleflip.demo import demo_seed
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from tests.factories import make_user
+from transactions.dashboard import stock_figures, weekly_sales
 
 pytestmark = pytest.mark.django_db
 

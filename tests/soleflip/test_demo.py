@@ -3,9 +3,9 @@ from django.core.management import call_command
 
 from catalog.gtin import normalize_gtin
 from catalog.models import Inventory, InventoryStatus, Product, Variant
+from demo.seed import demo_seed
 from pricing.models import PriceSource
-from soleflip.db import TABLE_SCHEMAS
-from soleflip.demo import demo_seed
+from soleflip.db.schemas import TABLE_SCHEMAS
 from transactions.models import Listing, Order
 
 pytestmark = pytest.mark.django_db

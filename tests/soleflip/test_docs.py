@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from django.apps import apps
 
-from soleflip.db import APP_SCHEMAS
-from soleflip.erd import diagrams_markdown, schema_diagram
+from soleflip.db.erd import diagrams_markdown, schema_diagram
+from soleflip.db.schemas import APP_SCHEMAS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATABASE_DOCS = [

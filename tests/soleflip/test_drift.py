@@ -9,7 +9,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.db import models
 
-from soleflip.db import APP_SCHEMAS, TABLE_SCHEMAS, VIEW_SCHEMAS
+from soleflip.db.schemas import APP_SCHEMAS, TABLE_SCHEMAS, VIEW_SCHEMAS
 
 RELATION_SCHEMAS = {**TABLE_SCHEMAS, **VIEW_SCHEMAS}
 

@@ -3,7 +3,7 @@
 import os
 import sys
 
-from soleflip import embedded
+from soleflip.db import embedded
 
 
 def test_running_url_reads_the_postmaster_pid_file(tmp_path):

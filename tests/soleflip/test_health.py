@@ -5,7 +5,7 @@ from django.core.management import call_command
 
 from accounts.models import Role
 from pricing.analytics import analytics_refresh
-from soleflip.health import health_report
+from soleflip.db.health import health_report
 from tests.factories import make_import_run, make_price_history, make_user
 
 pytestmark = pytest.mark.django_db

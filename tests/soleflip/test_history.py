@@ -6,7 +6,7 @@ import pytest
 from django.utils import timezone
 
 from catalog.models import Inventory
-from soleflip.db import TABLE_SCHEMAS
+from soleflip.db.schemas import TABLE_SCHEMAS
 from tests.factories import make_inventory, make_user
 
 pytestmark = pytest.mark.django_db

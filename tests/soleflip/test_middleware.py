@@ -3,7 +3,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.http import HttpResponse
 from django.test import RequestFactory
 
-from soleflip.db import acting_user, current_acting_user
+from soleflip.db.acting_user import acting_user, current_acting_user
 from soleflip.middleware import ActingUserMiddleware
 from tests.factories import make_user
 

@@ -8,9 +8,9 @@ from django.db import connection
 from django.db.migrations.operations import CreateModel
 from django.db.migrations.state import ProjectState
 
-from soleflip.db import APP_SCHEMAS, TABLE_SCHEMAS
-from soleflip.demo import demo_seed
-from soleflip.migration_ops import InSchema
+from demo.seed import demo_seed
+from soleflip.db.operations import InSchema
+from soleflip.db.schemas import APP_SCHEMAS, TABLE_SCHEMAS
 
 
 def existing_schemas(sql) -> set[str]:

@@ -1,6 +1,6 @@
 import pytest
 
-from soleflip.money import bps_to_percent, cents_to_units, format_bps, format_cents
+from soleflip.values.money import bps_to_percent, cents_to_units, format_bps, format_cents
 
 
 @pytest.mark.parametrize(

@@ -19,11 +19,13 @@ from simple_history.models import ModelChange
 
 from accounts.models import Role
 from catalog.models import Inventory, Product
+from demo.seed import demo_seed
 from pricing.models import PriceSource
-from soleflip.admin import MoneyHistoryContextHelper, SoleflipAdmin, SoleflipTabularInline, with_money_fields
-from soleflip.demo import demo_seed
-from soleflip.exports import SafeResource
-from soleflip.forms import MoneyField, PercentField, parse_money, parse_percent
+from soleflip.admin.base import SoleflipAdmin
+from soleflip.admin.exports import SafeResource
+from soleflip.admin.forms import MoneyField, PercentField
+from soleflip.admin.money import MoneyHistoryContextHelper, SoleflipTabularInline, with_money_fields
+from soleflip.values.money import parse_money, parse_percent
 from tests.factories import (
     make_brand,
     make_fee_schedule,

@@ -9,8 +9,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from pricing.models import PriceHistory
-from soleflip.db import PARTITIONED_TABLES
-from soleflip.partitions import (
+from soleflip.db.partitions import (
     Month,
     apply_upkeep,
     create_month_partition,
@@ -18,6 +17,7 @@ from soleflip.partitions import (
     existing_partitions,
     plan_upkeep,
 )
+from soleflip.db.schemas import PARTITIONED_TABLES
 from tests.factories import make_price_history, make_system_log
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from catalog.gtin import normalize_gtin
 from catalog.models import Inventory, Product, Variant
+from demo.scale import PAIRS_PER_PRODUCT, PRODUCTS_PER_SCALE, SCALE_MARK, SIZES_PER_PRODUCT, scale_seed
 from pricing.models import PriceHistory, PriceSource
-from soleflip.bulk import copy_rows
-from soleflip.scale import PAIRS_PER_PRODUCT, PRODUCTS_PER_SCALE, SCALE_MARK, SIZES_PER_PRODUCT, scale_seed
+from soleflip.db.bulk import copy_rows
 from transactions.models import Order
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,7 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from soleflip.db import ALL_SCHEMAS, APP_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS, VIEW_SCHEMAS
+from soleflip.db.schemas import ALL_SCHEMAS, APP_SCHEMAS, PARTITIONED_TABLES, TABLE_SCHEMAS, VIEW_SCHEMAS
 from tests.conftest import plain_search_path
 
 PROJECT_APPS = set(APP_SCHEMAS)

@@ -18,25 +18,23 @@ from pathlib import Path
 
 import pytest
 
-from soleflip import tabular
-from soleflip.tabular import (
+from soleflip.tabular import opening
+from soleflip.tabular.errors import (
     FileRejected,
     InvalidAmount,
     InvalidBoolean,
     InvalidDate,
     InvalidInteger,
     InvalidValue,
-    Row,
     RowError,
-    TabularReader,
-    check_columns_match,
-    check_header,
-    escape_formula,
+)
+from soleflip.tabular.formulas import escape_formula
+from soleflip.tabular.headers import check_columns_match, check_header, normalize_header
+from soleflip.tabular.reader import Row, TabularReader, open_table
+from soleflip.tabular.values import (
     looks_like_amount,
     looks_like_date,
     looks_like_text,
-    normalize_header,
-    open_table,
     parse_bool,
     parse_date,
     parse_datetime,
@@ -562,7 +560,7 @@ def test_text_after_a_closing_quote_is_refused(tmp_path):
 
 
 def test_line_without_any_line_break_beyond_the_limit_is_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(tabular, "MAX_LINE_CHARS", 1000)
+    monkeypatch.setattr(opening, "MAX_LINE_CHARS", 1000)
     path = write(tmp_path, "feed.csv", "a,b\n" + "x" * 5000)
     with pytest.raises(FileRejected, match="line 2 runs past 1,000 characters without a line break"):
         TabularReader(path, chunk_size=256)

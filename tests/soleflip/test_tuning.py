@@ -1,7 +1,7 @@
 import pytest
 from django.core.management import call_command
 
-from soleflip.tuning import as_conf, tuned_settings
+from soleflip.db.tuning import as_conf, tuned_settings
 
 GB = 1024**3
 

@@ -1,4 +1,4 @@
-"""The rendering shortcuts in soleflip/unfold_speedups.py produce exactly what Unfold renders."""
+"""The rendering shortcuts in soleflip/admin/speedups.py produce exactly what Unfold renders."""
 
 from __future__ import annotations
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from soleflip.tabular import FileRejected, Row
+from soleflip.tabular.errors import FileRejected
+from soleflip.tabular.reader import Row
 from transactions.reports import (
     ALIAS_SALES,
     EBAY_ORDERS,

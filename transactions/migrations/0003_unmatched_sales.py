@@ -9,7 +9,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-from soleflip.migration_ops import InSchema
+from soleflip.db.operations import InSchema
 
 
 class Migration(migrations.Migration):

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.people import acting
-from soleflip.crypto import rotate_all
+from soleflip.db.crypto import rotate_all
 
 
 class Command(BaseCommand):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.people import acting
 from catalog.models import Product, Size, Supplier
 from catalog.services import inventory_buy
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from transactions.management.commands._events import (
     add_as_user,
     pair_label,

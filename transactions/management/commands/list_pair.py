@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.people import acting
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from transactions.management.commands._events import (
     add_as_user,
     pair_by_ref,

@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.people import acting
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from transactions.management.commands._events import add_as_user, parse_amount, platform_by_code, refusals
 from transactions.models import Order
 from transactions.services import Reconciled, payout_reconcile, payout_record

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from accounts.people import acting
-from soleflip.money import format_cents
+from soleflip.values.money import format_cents
 from transactions.management.commands._events import (
     add_as_user,
     pair_by_ref,
