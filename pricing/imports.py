@@ -53,9 +53,9 @@ class _Rollback(Exception):
 class RunRecorder:
     """Counts and rejected rows of a run in progress; written to its ``ImportRun`` at the end."""
 
-    def __init__(self, run: ImportRun, *, user: Any) -> None:
+    def __init__(self, run: ImportRun, *, acting_user: Any) -> None:
         self.run = run
-        self.user = user
+        self.acting_user = acting_user
         self.errors: list[RowError] = []
         self.error_count = 0
 
@@ -73,8 +73,8 @@ class RunRecorder:
         """
         try:
             with transaction.atomic():
-                if self.user is not None:
-                    set_acting_user(self.user.pk)
+                if self.acting_user is not None:
+                    set_acting_user(self.acting_user.pk)
                 yield
                 if dry_run:
                     raise _Rollback
@@ -88,7 +88,7 @@ def import_run(
     kind: ImportKind,
     path: str | Path,
     display_name: str | None = None,
-    user: Any = None,
+    acting_user: Any = None,
     options: dict[str, Any] | None = None,
 ) -> Iterator[RunRecorder]:
     """Record one import run around the importer's work.
@@ -105,10 +105,10 @@ def import_run(
         file_sha256=sha256,
         file_size=size,
         options=options or {},
-        user=user if user is not None and user.pk else None,
+        user=acting_user if acting_user is not None and acting_user.pk else None,
         started_at=timezone.now(),
     )
-    recorder = RunRecorder(run, user=user)
+    recorder = RunRecorder(run, acting_user=acting_user)
     started = time.monotonic()
     try:
         yield recorder

@@ -108,7 +108,7 @@ def awin_feed_import(
     options = {"merchant": merchant, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
     try:
         with import_run(
-            kind=ImportKind.AWIN_FEED, path=path, display_name=display_name, user=user, options=options
+            kind=ImportKind.AWIN_FEED, path=path, display_name=display_name, acting_user=user, options=options
         ) as recorder:
             _FeedImport(
                 recorder,

@@ -94,7 +94,7 @@ def sales_report_import(
     options = {"platform": platform.code, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
     try:
         with import_run(
-            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, user=user, options=options
+            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, acting_user=user, options=options
         ) as recorder:
             _SalesReportImport(
                 recorder,
@@ -161,7 +161,7 @@ class _SalesReportImport:
     ) -> None:
         self.recorder = recorder
         self.run = recorder.run
-        self.user = recorder.user if recorder.user is not None and recorder.user.pk else None
+        self.user = recorder.acting_user if recorder.acting_user is not None and recorder.acting_user.pk else None
         self.platform = platform
         self.path = path
         self.display_name = display_name

@@ -25,7 +25,7 @@ def feed(tmp_path):
 
 def test_a_successful_run_records_file_user_counts_and_duration(feed):
     user = make_user()
-    with import_run(kind=ImportKind.AWIN_FEED, path=feed, user=user, options={"merchant": "17046"}) as run:
+    with import_run(kind=ImportKind.AWIN_FEED, path=feed, acting_user=user, options={"merchant": "17046"}) as run:
         with run.data_transaction():
             assert current_acting_user() == str(user.pk)
             make_brand()
