@@ -9,6 +9,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import HttpRequest, HttpResponse
+from django.utils.text import capfirst
 from procrastinate.contrib.django.admin import ProcrastinateJobAdmin
 from procrastinate.contrib.django.models import ProcrastinateJob
 from unfold.contrib.filters.admin import RangeDateTimeFilter
@@ -19,6 +20,7 @@ from accounts.gdpr import user_anonymize, user_export
 from accounts.roles import grants_permissions
 from accounts.services import API_SCOPES, api_key_create, api_key_revoke
 from soleflip.admin.base import ChoiceLookupGuard, HistoryAdmin, ReadOnlyAdminMixin, SoleflipAdmin
+from soleflip.db.audit import audited_models
 
 admin.site.unregister(Group)
 
@@ -167,26 +169,13 @@ class SystemConfigAdmin(SoleflipAdmin):
     search_fields = ["key"]
 
 
-AUDITED_TABLES = [
-    "products",
-    "variants",
-    "inventory",
-    "price_sources",
-    "listings",
-    "orders",
-    "suppliers",
-    "supplier_accounts",
-    "users",
-    "fee_schedules",
-]
-
-
 class AuditedTableFilter(admin.SimpleListFilter):
     title = "table"
     parameter_name = "table"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        return [(t, t) for t in AUDITED_TABLES]
+        tables = {model._meta.db_table: capfirst(model._meta.verbose_name_plural) for model in audited_models()}
+        return sorted(tables.items(), key=lambda item: item[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[models.AuditLog]) -> QuerySet[models.AuditLog]:
         return queryset.filter(table_name=self.value()) if self.value() else queryset

@@ -9,14 +9,11 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from pricing.models import ViewRefresh
+from soleflip.db.schemas import VIEW_SCHEMAS
 
-# In dependency-free order; each has a unique index, so it can refresh CONCURRENTLY.
-VIEWS: tuple[str, ...] = (
-    "profit_opportunities_mv",
-    "brand_performance_mv",
-    "daily_sales_mv",
-    "inventory_aging_mv",
-)
+# The analytics schema's views from the one map of where relations live, in its order (none
+# reads another); each has a unique index, so it can refresh CONCURRENTLY.
+VIEWS: tuple[str, ...] = tuple(view for view, schema in VIEW_SCHEMAS.items() if schema == "analytics")
 
 
 @dataclass(frozen=True)

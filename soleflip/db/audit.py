@@ -10,9 +10,12 @@ Updates that change nothing are not recorded.
 from __future__ import annotations
 
 import pgtrigger
+from django.apps import apps
+from django.db import models
 
 # NULLIF: after a committed SET LOCAL the setting reads '' rather than NULL (docs/stack-facts.md, trap 8).
 ACTOR = "NULLIF(current_setting('app.user_id', true), '')::uuid"
+AUDIT_TRIGGERS = frozenset({"audit_insert", "audit_update", "audit_delete"})
 _COLUMNS = "changed_at, table_name, record_id, operation, old_values, new_values, changed_by"
 
 
@@ -110,3 +113,16 @@ APPEND_ONLY = pgtrigger.Trigger(
             USING ERRCODE = 'insufficient_privilege';
     """,
 )
+
+
+def audited_models() -> list[type[models.Model]]:
+    """The models whose tables carry the audit triggers, read from the models' own trigger lists.
+
+    The one list of audited tables: the audit log's table filter shows it, and a test holds it
+    equal to the tables that have the triggers in the database.
+    """
+    return [
+        model
+        for model in apps.get_models()
+        if any(trigger.name in AUDIT_TRIGGERS for trigger in getattr(model._meta, "triggers", ()))
+    ]
