@@ -174,7 +174,7 @@ class AuditedTableFilter(admin.SimpleListFilter):
     parameter_name = "table"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        tables = {model._meta.db_table: capfirst(model._meta.verbose_name_plural) for model in audited_models()}
+        tables = {model._meta.db_table: str(capfirst(model._meta.verbose_name_plural)) for model in audited_models()}
         return sorted(tables.items(), key=lambda item: item[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[models.AuditLog]) -> QuerySet[models.AuditLog]:

@@ -1,4 +1,4 @@
-"""The life of one import run, shared by every importer (Awin feeds, platform sales reports).
+"""The life of one import run, shared by every importer (Awin feeds, platform sales reports), and their command.
 
 An ``ImportRun`` row is written before any data and finished after, in transactions of its
 own, so a failed or interrupted import still leaves its record (and its rejected rows)
@@ -17,11 +17,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from django.core.management.base import CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
 from pricing.models import ImportKind, ImportRun, ImportStatus
 from soleflip.db.acting_user import set_acting_user
+from soleflip.management.base import ActingCommand
 from soleflip.tabular.errors import RowError
 from soleflip.tabular.formulas import escape_formula
 
@@ -153,3 +155,50 @@ def import_run_errors_csv(run: ImportRun) -> str:
             ]
         )
     return out.getvalue()
+
+
+class ImportCommand(ActingCommand):
+    """An import command: a FILE, ``--dry-run``, ``--skip-bad-rows``, ``--as-user`` and the run's report.
+
+    The report is the same for every import: up to ``SHOWN_ERRORS`` rejected rows on stderr,
+    each with its line and column, then one summary line on stdout; a refused file is a
+    command error (exit status 1) with the summary as its message.
+    """
+
+    SHOWN_ERRORS = 20
+    file_help = "The file (CSV, .csv.gz or .zip)."
+
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
+        parser = super().create_parser(prog_name, subcommand, **kwargs)
+        parser.add_argument("file", help=self.file_help)
+        parser.add_argument("--dry-run", action="store_true", help="Do everything and count it, then roll it back.")
+        parser.add_argument("--skip-bad-rows", action="store_true", help="Write the good rows; report the bad ones.")
+        return parser
+
+    def import_path(self, options: dict[str, Any]) -> Path:
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{path}: no such file.")
+        return path
+
+    def report(self, run: ImportRun) -> None:
+        """Print the run's rejected rows and its summary; raise ``CommandError`` when it failed."""
+        for error in run.errors[: self.SHOWN_ERRORS]:
+            where = ", ".join(
+                part
+                for part in (
+                    f"line {error['line']}" if error.get("line") else "",
+                    f'column "{error["column"]}"' if error.get("column") else "",
+                )
+                if part
+            )
+            self.stderr.write(f"  {where}: {error['message']}" if where else f"  {error['message']}")
+        rejected = max(len(run.errors), run.rows_failed, run.rows_skipped)
+        if rejected > self.SHOWN_ERRORS:
+            self.stderr.write(f"  ... and {rejected - self.SHOWN_ERRORS:,} more (admin: Import runs)")
+        duration = run.options.get("duration_ms", 0) / 1000
+        summary = f"{run.file_name}: {run.message} ({duration:.1f} s)"
+        if run.status == ImportStatus.FAILED:
+            raise CommandError(summary)
+        style = self.style.WARNING if run.status == ImportStatus.PARTIAL else self.style.SUCCESS
+        self.stdout.write(style(summary))

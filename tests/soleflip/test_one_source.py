@@ -24,7 +24,7 @@ from transactions.models import net_proceeds_cents
 from transactions.services import schedule_fees
 
 
-def _rows(query: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+def _rows(query: str, params: list[str] | None = None) -> list[tuple[object, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(query, params or [])
         return cursor.fetchall()

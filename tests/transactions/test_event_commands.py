@@ -150,10 +150,10 @@ def test_buy_pair_by_ean_in_another_currency_on_its_way(shop):
     ("args", "message"),
     [
         (["--size", "EU 47", "--price", "99.95"], r'has no variant in size "EU 47" \(its sizes: EU 42\)$'),
-        (["--size", "EU 42", "--price", "1.234,56"], r'^--price "1\.234,56" is not an amount: .*one point'),
-        (["--size", "EU 42", "--price", "1,234.56"], r'^--price "1,234\.56" is not an amount'),
+        (["--size", "EU 42", "--price", "1.234,56"], r'^--price "1\.234,56" is ambiguous: write 1234\.56 \(a point before the cents'),
+        (["--size", "EU 42", "--price", "1,234.56"], r'^--price "1,234\.56" is ambiguous: write 1234\.56'),
         (["--size", "EU 42", "--price", "12.345"], r'^--price "12\.345" has more than two decimals'),
-        (["--size", "EU 42", "--price", "-5"], r'^--price "-5" is not an amount'),
+        (["--size", "EU 42", "--price", "-5"], r'^--price "-5" is negative'),
         (["--size", "EU 42", "--price", "99", "--currency", "USD"], r"^a price in USD needs its FX rate into EUR"),
         (["--size", "EU 42", "--price", "99", "--supplier", "nope"], r'^no supplier has the slug "nope"'),
         (["--size", "EU 42", "--price", "99", "--purchased-at", "2999-01-01"], r"^the purchase date is in the future$"),
@@ -221,7 +221,7 @@ def test_list_pair_refuses_an_unknown_or_ambiguous_ref_and_an_unknown_platform(s
         call_command("list_pair", "SO-2", "--platform", "stockx", "--ask", "189.00")
     with pytest.raises(CommandError, match=r'^no platform has the code "restocks" \(codes: stockx\)$'):
         call_command("list_pair", "SO-1", "--platform", "restocks", "--ask", "189.00")
-    with pytest.raises(CommandError, match=r"^--ask \"1\.234,56\" is not an amount"):
+    with pytest.raises(CommandError, match=r"^--ask \"1\.234,56\" is ambiguous"):
         call_command("list_pair", "SO-1", "--platform", "stockx", "--ask", "1.234,56")
     assert not Listing.objects.exists()
 
@@ -291,9 +291,10 @@ def test_record_sale_refuses_a_second_sale_of_the_same_pair(shop):
     ("args", "message"),
     [
         (["SO-9", "--price", "189.00"], r'^no pair has the supplier order number "SO-9"$'),
-        (["SO-1", "--price", "1.234,56"], r'^--price "1\.234,56" is not an amount'),
+        (["SO-1", "--price", "1.234,56"], r'^--price "1\.234,56" is ambiguous: write 1234\.56'),
         (["SO-1", "--price", "189", "--processing-fee", "3"], r"^--processing-fee goes with --platform-fee"),
-        (["SO-1", "--price", "189", "--platform-fee", "12,34"], r'^--platform-fee "12,34" is not an amount'),
+        (["SO-1", "--price", "189", "--platform-fee", "12.345"], r'^--platform-fee "12\.345" has more than two decimals'),
+        (["SO-1", "--price", "-189"], r'^--price "-189" is negative'),
         (["SO-1", "--price", "0"], r"^the sale price must be more than zero$"),
     ],
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from types import SimpleNamespace
 
 import pytest
@@ -37,19 +38,22 @@ def test_the_command_imports_a_report_and_prints_a_one_line_summary(shop, tmp_pa
     pair(shop.dunk, shop.sizes["44.5"])
     path = write_invoice(tmp_path / "invoice.csv", invoice_row())
     output = command(str(path), "--platform", "stockx")
-    assert output == (
-        "invoice.csv: StockX EU seller invoice report, 1 row(s): 1 order(s) created, 0 updated, 0 unchanged, "
-        "0 sale(s) sent to the review queue.\n"
+    assert re.fullmatch(
+        r"invoice\.csv: StockX EU seller invoice report, 1 row\(s\): 1 order\(s\) created, 0 updated, 0 unchanged, "
+        r"0 sale\(s\) sent to the review queue\. \([0-9]+\.[0-9] s\)\n",
+        output,
     )
     assert Order.objects.count() == 1
 
 
 def test_a_failed_run_lists_the_bad_rows_and_exits_with_an_error(shop, tmp_path):
     path = write_invoice(tmp_path / "invoice.csv", invoice_row(), invoice_row(Order_Number="2", Listing_Price="x"))
-    out = io.StringIO()
+    out, err = io.StringIO(), io.StringIO()
     with pytest.raises(CommandError, match=r"^invoice.csv: 1 bad row\(s\) of 2; nothing was written"):
-        call_command("import_sales_report", str(path), "--platform", "stockx", stdout=out)
-    assert out.getvalue() == '  line 3, column "Listing Price": "x" is not an amount\n'
+        call_command("import_sales_report", str(path), "--platform", "stockx", stdout=out, stderr=err)
+    # The rejected rows go to stderr, as every import command reports them.
+    assert err.getvalue() == '  line 3, column "Listing Price": "x" is not an amount\n'
+    assert out.getvalue() == ""
     assert ImportRun.objects.get().status == "failed"
 
 
@@ -60,7 +64,7 @@ def test_the_options_reach_the_run(shop, tmp_path):
     output = command(str(path), "--platform", "stockx", "--skip-bad-rows", "--dry-run", "--as-user", "ANNA@example.com")
     run = ImportRun.objects.get()
     assert (run.user, run.options["dry_run"], run.options["skip_bad_rows"], run.status) == (user, True, True, "partial")
-    assert output.endswith("1 bad row(s) skipped. Dry run: nothing was written.\n")
+    assert re.search(r"1 bad row\(s\) skipped\. Dry run: nothing was written\. \([0-9.]+ s\)\n$", output)
     assert not Order.objects.exists()
 
 
@@ -87,3 +91,16 @@ def test_user_errors_are_command_errors_and_start_no_run(shop, tmp_path, args, m
     with pytest.raises(CommandError, match="no such file"):
         command(str(tmp_path / "missing.csv"), "--platform", "stockx")
     assert not ImportRun.objects.exists()
+
+
+def test_a_long_list_of_bad_rows_is_cut_after_twenty_with_the_count_of_the_rest(shop, tmp_path):
+    good = [invoice_row(Order_Number=str(n)) for n in range(30)]
+    bad = [invoice_row(Order_Number=str(100 + n), Listing_Price="x") for n in range(25)]
+    path = write_invoice(tmp_path / "invoice.csv", *good, *bad)
+    err = io.StringIO()
+    with pytest.raises(CommandError, match=r"^invoice.csv: 25 bad row\(s\) of 55; nothing was written"):
+        call_command("import_sales_report", str(path), "--platform", "stockx", stdout=io.StringIO(), stderr=err)
+    lines = err.getvalue().splitlines()
+    assert len(lines) == 21
+    assert lines[0] == '  line 32, column "Listing Price": "x" is not an amount'
+    assert lines[-1] == "  ... and 5 more (admin: Import runs)"

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from accounts.gdpr import user_export
-from accounts.people import user_by_email
+from soleflip.management.base import user_by_email
 
 
 class Command(BaseCommand):

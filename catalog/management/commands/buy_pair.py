@@ -1,15 +1,14 @@
 from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.people import acting
 from catalog.models import Product, Size, Supplier
 from catalog.services import inventory_buy
+from soleflip.management.base import ActingCommand
 from soleflip.values.money import format_cents
-from transactions.management.commands._events import (
-    add_as_user,
+from transactions.management.events import (
     pair_label,
     parse_amount,
     parse_rate,
@@ -18,7 +17,7 @@ from transactions.management.commands._events import (
 )
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = (
         "Record a purchase: one pair enters stock, Available (or Incoming with --incoming). The pair is the "
         'product of --style-code in --size ("EU 42"), or the variant whose EAN/GTIN is --ean.'
@@ -44,10 +43,9 @@ class Command(BaseCommand):
             help="The supplier's order number: other commands find the pair by it.",
         )
         parser.add_argument("--incoming", action="store_true", help="The pair is on its way (status Incoming).")
-        add_as_user(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = acting(options["as_user"])
+        user = self.acting_user(options)
         price = parse_amount(options["price"], "--price")
         rate = parse_rate(options["fx_rate"], "--fx-rate") if options["fx_rate"] is not None else None
         purchased_at = parse_when(options["purchased_at"], "--purchased-at") if options["purchased_at"] else None

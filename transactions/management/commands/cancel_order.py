@@ -2,7 +2,7 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
-from transactions.management.commands._events import OrderEventCommand
+from transactions.management.events import OrderEventCommand
 from transactions.models import Order
 from transactions.services import order_cancel
 

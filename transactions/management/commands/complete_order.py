@@ -1,6 +1,6 @@
 from typing import Any
 
-from transactions.management.commands._events import OrderEventCommand
+from transactions.management.events import OrderEventCommand
 from transactions.models import Order
 from transactions.services import order_complete
 

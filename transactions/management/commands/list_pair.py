@@ -1,11 +1,10 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import CommandParser
 
-from accounts.people import acting
+from soleflip.management.base import ActingCommand
 from soleflip.values.money import format_cents
-from transactions.management.commands._events import (
-    add_as_user,
+from transactions.management.events import (
     pair_by_ref,
     pair_label,
     parse_amount,
@@ -15,7 +14,7 @@ from transactions.management.commands._events import (
 from transactions.services import fees_quote, listing_create
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = (
         "Offer a pair on a platform at an ask: the pair becomes Listed. REF is the supplier order number "
         "it was bought under. Prints what the seller receives after the platform's fees."
@@ -25,10 +24,9 @@ class Command(BaseCommand):
         parser.add_argument("ref", metavar="REF", help="The supplier order number of the pair (buy_pair --ref).")
         parser.add_argument("--platform", required=True, help="Platform code: stockx, goat, alias, ebay ...")
         parser.add_argument("--ask", required=True, help="The ask, in currency units, e.g. 189.00.")
-        add_as_user(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = acting(options["as_user"])
+        user = self.acting_user(options)
         item = pair_by_ref(options["ref"])
         platform = platform_by_code(options["platform"])
         ask = parse_amount(options["ask"], "--ask")

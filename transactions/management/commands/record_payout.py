@@ -1,15 +1,15 @@
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
-from accounts.people import acting
+from soleflip.management.base import ActingCommand
 from soleflip.values.money import format_cents
-from transactions.management.commands._events import add_as_user, parse_amount, platform_by_code, refusals
+from transactions.management.events import parse_amount, platform_by_code, refusals
 from transactions.models import Order
 from transactions.services import Reconciled, payout_reconcile, payout_record
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = (
         "Record money a platform paid out for some of its orders, assign the orders to it, and print "
         "how the amount compares with their net proceeds (matched, short or over)."
@@ -20,10 +20,9 @@ class Command(BaseCommand):
         parser.add_argument("--platform", required=True, help="Platform code: stockx, goat, alias, ebay ...")
         parser.add_argument("--payout-id", required=True, help="The platform's payout id.")
         parser.add_argument("--amount", required=True, help="The amount paid out, in currency units, e.g. 300.00.")
-        add_as_user(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = acting(options["as_user"])
+        user = self.acting_user(options)
         amount = parse_amount(options["amount"], "--amount")
         platform = platform_by_code(options["platform"])
         numbers = list(dict.fromkeys(number.strip() for number in options["order_numbers"]))

@@ -1,13 +1,12 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 
-from accounts.people import acting
+from soleflip.management.base import ActingCommand
 from soleflip.values.money import format_cents
-from transactions.management.commands._events import (
-    add_as_user,
+from transactions.management.events import (
     pair_by_ref,
     pair_label,
     parse_amount,
@@ -18,7 +17,7 @@ from transactions.management.commands._events import (
 from transactions.services import NoFeeSchedule, sale_record
 
 
-class Command(BaseCommand):
+class Command(ActingCommand):
     help = (
         "Record a sale of a pair on a platform: the pair becomes Sold, its listing there sold, its other "
         "listings ended, and a pending order is created. REF is the supplier order number the pair was "
@@ -34,10 +33,9 @@ class Command(BaseCommand):
         parser.add_argument("--sold-at", metavar="DATE", help="Sale date, or date and time (default: now).")
         parser.add_argument("--platform-fee", help="The platform's fee as charged, in currency units.")
         parser.add_argument("--processing-fee", help="The payment processing fee as charged (with --platform-fee).")
-        add_as_user(parser)
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = acting(options["as_user"])
+        user = self.acting_user(options)
         if options["processing_fee"] is not None and options["platform_fee"] is None:
             raise CommandError(
                 "--processing-fee goes with --platform-fee: state both fees the platform charged, "

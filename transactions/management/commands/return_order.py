@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import CommandParser
 
 from soleflip.values.money import format_cents
-from transactions.management.commands._events import OrderEventCommand, parse_amount
+from transactions.management.events import OrderEventCommand, parse_amount
 from transactions.models import Order
 from transactions.services import order_return
 

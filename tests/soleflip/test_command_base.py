@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.core.management.base import CommandError
 
-from accounts.people import acting, user_by_email
+from soleflip.management.base import acting, user_by_email
 from tests.factories import make_user
 
 pytestmark = pytest.mark.django_db

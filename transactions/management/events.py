@@ -15,12 +15,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from accounts.people import acting
 from catalog.models import Inventory
+from soleflip.management.base import ActingCommand
+from soleflip.values.money import parse_money
 from transactions.models import Order, Platform
 
 _AMOUNT = re.compile(r"[0-9]+(?:\.(?P<decimals>[0-9]+))?")
@@ -28,25 +29,17 @@ _MAX_CENTS = 2**31 - 1  # the largest amount a cents column holds
 _SHOWN = 5  # pairs named when a supplier order number names several
 
 
-def add_as_user(parser: CommandParser) -> None:
-    parser.add_argument("--as-user", metavar="EMAIL", help="Who records this, for the audit log (default: the system).")
-
-
 def parse_amount(text: str, option: str) -> int:
-    """Cents of an amount typed in currency units: ``"99.95"`` is 9995, ``"189"`` is 18900.
+    """Cents of an amount typed in currency units, read as the admin's money fields read it.
 
-    One point before at most two decimals; no thousands separators, signs or currency.
+    ``"99.95"`` and ``"99,95"`` are 9995, ``"189"`` is 18900; thousands separators, three
+    decimals, signs and currency are refused with how to write the amount
+    (``soleflip.values.money.parse_money``).
     """
-    typed = text.strip()
-    match = _AMOUNT.fullmatch(typed)
-    if match is None:
-        raise CommandError(
-            f'{option} "{text}" is not an amount: write it in currency units with one point before the cents '
-            "and no thousands separators, e.g. 1234.56"
-        )
-    if len(match["decimals"] or "") > 2:
-        raise CommandError(f'{option} "{text}" has more than two decimals: amounts are in whole cents, e.g. 12.34')
-    cents = int(Decimal(typed) * 100)
+    try:
+        cents = parse_money(text)
+    except ValidationError as exc:
+        raise CommandError(f"{option} {exc.messages[0]}") from None
     if cents > _MAX_CENTS:
         raise CommandError(f"{option} {text} is too large an amount")
     return cents
@@ -138,14 +131,13 @@ def refusals() -> Iterator[None]:
         raise CommandError(refusal_message(exc)) from None
 
 
-class OrderEventCommand(BaseCommand):
+class OrderEventCommand(ActingCommand):
     """A command for an event on one order, named by its platform and order number."""
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("order_number", metavar="ORDER_NUMBER", help="The platform's order number.")
         parser.add_argument("--platform", required=True, help="Platform code: stockx, goat, alias, ebay ...")
         self.add_event_arguments(parser)
-        add_as_user(parser)
 
     def add_event_arguments(self, parser: CommandParser) -> None:
         """Options of the event itself."""
@@ -155,7 +147,7 @@ class OrderEventCommand(BaseCommand):
         raise NotImplementedError
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = acting(options["as_user"])
+        user = self.acting_user(options)
         platform = platform_by_code(options["platform"])
         order = order_by_number(platform, options["order_number"])
         with refusals():
