@@ -49,6 +49,19 @@ class TimestampedModel(UUIDModel):
         refuse_card_numbers(self, exempt=self.card_check_exempt)
 
 
+def _author() -> models.ForeignKey:
+    """A column naming the user who did something to the row (SET NULL, never cascades)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        db_index=False,
+        editable=False,
+    )
+
+
 class AuthoredModel(TimestampedModel):
     """A critical table: it records which user created and last changed each row.
 
@@ -56,24 +69,8 @@ class AuthoredModel(TimestampedModel):
     by author except the audit screens, which read ``system.audit_log`` instead.
     """
 
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        editable=False,
-    )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-        db_index=False,
-        editable=False,
-    )
+    created_by = _author()
+    updated_by = _author()
 
     class Meta:
         abstract = True

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db import migrations
@@ -43,6 +44,15 @@ class InSchema(migrations.SeparateDatabaseAndState):
             # SET LOCAL outside a transaction silently does nothing: tables would land in public.
             raise RuntimeError("InSchema needs an atomic migration (SET LOCAL needs a transaction).")
 
+    @contextmanager
+    def _in_schema(self, schema_editor: BaseDatabaseSchemaEditor) -> Iterator[None]:
+        self._check_atomic(schema_editor)
+        schema_editor.execute(_path_sql(self.schema))
+        try:
+            yield
+        finally:
+            schema_editor.execute(_path_sql(None))
+
     def database_forwards(
         self,
         app_label: str,
@@ -50,12 +60,8 @@ class InSchema(migrations.SeparateDatabaseAndState):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        self._check_atomic(schema_editor)
-        schema_editor.execute(_path_sql(self.schema))
-        try:
+        with self._in_schema(schema_editor):
             super().database_forwards(app_label, schema_editor, from_state, to_state)
-        finally:
-            schema_editor.execute(_path_sql(None))
 
     def database_backwards(
         self,
@@ -64,12 +70,8 @@ class InSchema(migrations.SeparateDatabaseAndState):
         from_state: ProjectState,
         to_state: ProjectState,
     ) -> None:
-        self._check_atomic(schema_editor)
-        schema_editor.execute(_path_sql(self.schema))
-        try:
+        with self._in_schema(schema_editor):
             super().database_backwards(app_label, schema_editor, from_state, to_state)
-        finally:
-            schema_editor.execute(_path_sql(None))
 
 
 def create_schemas(*schemas: str) -> migrations.RunSQL:

@@ -150,7 +150,10 @@ def test_buy_pair_by_ean_in_another_currency_on_its_way(shop):
     ("args", "message"),
     [
         (["--size", "EU 47", "--price", "99.95"], r'has no variant in size "EU 47" \(its sizes: EU 42\)$'),
-        (["--size", "EU 42", "--price", "1.234,56"], r'^--price "1\.234,56" is ambiguous: write 1234\.56 \(a point before the cents'),
+        (
+            ["--size", "EU 42", "--price", "1.234,56"],
+            r'^--price "1\.234,56" is ambiguous: write 1234\.56 \(a point before the cents',
+        ),
         (["--size", "EU 42", "--price", "1,234.56"], r'^--price "1,234\.56" is ambiguous: write 1234\.56'),
         (["--size", "EU 42", "--price", "12.345"], r'^--price "12\.345" has more than two decimals'),
         (["--size", "EU 42", "--price", "-5"], r'^--price "-5" is negative'),
@@ -293,7 +296,10 @@ def test_record_sale_refuses_a_second_sale_of_the_same_pair(shop):
         (["SO-9", "--price", "189.00"], r'^no pair has the supplier order number "SO-9"$'),
         (["SO-1", "--price", "1.234,56"], r'^--price "1\.234,56" is ambiguous: write 1234\.56'),
         (["SO-1", "--price", "189", "--processing-fee", "3"], r"^--processing-fee goes with --platform-fee"),
-        (["SO-1", "--price", "189", "--platform-fee", "12.345"], r'^--platform-fee "12\.345" has more than two decimals'),
+        (
+            ["SO-1", "--price", "189", "--platform-fee", "12.345"],
+            r'^--platform-fee "12\.345" has more than two decimals',
+        ),
         (["SO-1", "--price", "-189"], r'^--price "-189" is negative'),
         (["SO-1", "--price", "0"], r"^the sale price must be more than zero$"),
     ],
