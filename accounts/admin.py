@@ -210,7 +210,7 @@ class AuditLogAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
 
     @admin.display(description="by", ordering="actor_email")
     def actor(self, obj: models.AuditLog) -> str:
-        return getattr(obj, "actor_email", None) or ("system" if obj.changed_by is None else str(obj.changed_by))
+        return getattr(obj, "actor_email", None) or ("system" if obj.changed_by is None else "a user no longer known")
 
     @admin.display(description="changed")
     def changed_fields(self, obj: models.AuditLog) -> str:

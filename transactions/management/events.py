@@ -142,7 +142,7 @@ class OrderEventCommand(ActingCommand):
     def add_event_arguments(self, parser: CommandParser) -> None:
         """Options of the event itself."""
 
-    def run_event(self, user: Any, order: Order, options: dict[str, Any]) -> str:
+    def run_event(self, acting_user: Any, order: Order, options: dict[str, Any]) -> str:
         """Call the event's service; return what happened, for the line printed."""
         raise NotImplementedError
 

@@ -16,6 +16,6 @@ class Command(OrderEventCommand):
     def add_event_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--reason", default="", help="Why, for the order's notes.")
 
-    def run_event(self, user: Any, order: Order, options: dict[str, Any]) -> str:
-        order_cancel(acting_user=user, order=order, reason=options["reason"].strip())
+    def run_event(self, acting_user: Any, order: Order, options: dict[str, Any]) -> str:
+        order_cancel(acting_user=acting_user, order=order, reason=options["reason"].strip())
         return "cancelled; the pair is available again, its listings stay ended."

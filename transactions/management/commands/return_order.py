@@ -18,8 +18,8 @@ class Command(OrderEventCommand):
         parser.add_argument("--refund", help="Paid back to the buyer, in currency units (default: the sale price).")
         parser.add_argument("--reason", default="", help="Why, for the order's notes.")
 
-    def run_event(self, user: Any, order: Order, options: dict[str, Any]) -> str:
+    def run_event(self, acting_user: Any, order: Order, options: dict[str, Any]) -> str:
         refund = parse_amount(options["refund"], "--refund") if options["refund"] is not None else None
-        returned = order_return(acting_user=user, order=order, refund_cents=refund, reason=options["reason"].strip())
+        returned = order_return(acting_user=acting_user, order=order, refund_cents=refund, reason=options["reason"].strip())
         refunded = format_cents(returned.refund_cents, returned.currency)
         return f"returned, {refunded} refunded; the pair is marked returned until it is inspected."

@@ -8,6 +8,6 @@ from transactions.services import order_ship
 class Command(OrderEventCommand):
     help = "Mark an order shipped: the pair left for the buyer or the platform's authentication."
 
-    def run_event(self, user: Any, order: Order, options: dict[str, Any]) -> str:
-        order_ship(acting_user=user, order=order)
+    def run_event(self, acting_user: Any, order: Order, options: dict[str, Any]) -> str:
+        order_ship(acting_user=acting_user, order=order)
         return "shipped."
