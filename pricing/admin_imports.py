@@ -46,9 +46,9 @@ def _awin(**kwargs: Any) -> ImportRun:
 
 
 def _sales(**kwargs: Any) -> ImportRun:
-    from transactions.sales_import import sales_report_import
+    from transactions.sales_import.importer import sales_report_import
 
-    return sales_report_import(platform_code=kwargs.pop("platform"), **kwargs)
+    return sales_report_import(platform_code=kwargs.pop("platform"), acting_user=kwargs.pop("user"), **kwargs)
 
 
 KINDS = {

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.people import acting
 from pricing.models import ImportStatus
-from transactions.sales_import import UnknownPlatform, sales_report_import
+from transactions.sales_import.importer import UnknownPlatform, sales_report_import
 
 SHOWN_ERRORS = 20
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
                 platform_code=options["platform"],
                 dry_run=options["dry_run"],
                 skip_bad_rows=options["skip_bad_rows"],
-                user=user,
+                acting_user=user,
                 progress=progress,
             )
         except UnknownPlatform as exc:
