@@ -51,6 +51,13 @@ def _sales(**kwargs: Any) -> ImportRun:
     return sales_report_import(platform_code=kwargs.pop("platform"), acting_user=kwargs.pop("user"), **kwargs)
 
 
+def _sales_platform_choices() -> list[tuple[str, str]]:
+    """The platform field's choices, read when a form is shown or checked (not when this module loads)."""
+    from transactions.sales_import.importer import report_platform_choices
+
+    return [("", "–"), *report_platform_choices()]
+
+
 KINDS = {
     "awin": ImportKindSpec("awin", "Awin product feed", "pricing.import_pricesource", _awin),
     "sales": ImportKindSpec("sales", "Platform sales report", "transactions.import_order", _sales),
@@ -71,7 +78,7 @@ class ImportForm(forms.Form):
     )
     platform = forms.ChoiceField(
         required=False,
-        choices=[("", "–"), ("stockx", "StockX"), ("goat", "GOAT"), ("alias", "Alias"), ("ebay", "eBay")],
+        choices=_sales_platform_choices,
         widget=UnfoldAdminSelectWidget,
         help_text="For sales reports.",
     )

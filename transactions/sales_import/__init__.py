@@ -7,10 +7,11 @@ docs/imports/sales-reports.md.
 
 Modules:
 
-- ``formats``: one ``ReportFormat`` per platform export (``FORMATS``) and detection of the
-  format from the header (``detect_format``).
+- ``formats``: one ``ReportFormat`` per platform export (``FORMATS``), which platforms a report
+  can be imported for, and detection of the format from the header (``detect_format``).
 - ``parser``: one row of a detected format read into a ``ReportedSale``, or ``RowInvalid`` with
   every bad cell located (``SaleParser``). Pure parsing, no database.
 - ``importer``: ``sales_report_import``, the service the ``import_sales_report`` command and the
-  admin's import screen call (matching, fees, writes, the review queue, the import run).
+  admin's import screen call (matching, fees, writes, the review queue, the import run), and
+  ``report_platform_choices``, the platforms the import screen offers.
 """

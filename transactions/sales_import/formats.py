@@ -33,6 +33,7 @@ __all__ = [
     "DetectedFormat",
     "ReportFormat",
     "detect_format",
+    "report_platforms",
 ]
 
 
@@ -352,6 +353,11 @@ EBAY_ORDERS = ReportFormat(
 )
 
 FORMATS: tuple[ReportFormat, ...] = (STOCKX_INVOICE, STOCKX_HISTORICAL, STOCKX_SALES_2019, ALIAS_SALES, EBAY_ORDERS)
+
+
+def report_platforms() -> frozenset[str]:
+    """The platform codes a sales report can be imported for: those some format belongs to."""
+    return frozenset(code for fmt in FORMATS for code in fmt.platforms)
 
 
 # --------------------------------------------------------------------------- detection

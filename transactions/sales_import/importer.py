@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, Value
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from catalog.models import OPEN_STOCK, Brand, Inventory, Product, SizeChart
@@ -37,7 +37,7 @@ from transactions.models import (
     UnmatchedSaleStatus,
     net_proceeds_cents,
 )
-from transactions.sales_import.formats import DetectedFormat, ReportFormat, detect_format
+from transactions.sales_import.formats import DetectedFormat, ReportFormat, detect_format, report_platforms
 from transactions.sales_import.parser import ReportedSale, RowInvalid, SaleParser, style_key
 from transactions.services import EventRefused, NoFeeSchedule, fee_schedule_in_force, sale_record, schedule_fees
 
@@ -55,6 +55,20 @@ _RELATIONS = ["inventory", "platform", "listing", "fee_schedule", "payout", "cre
 
 class UnknownPlatform(ValueError):
     """The platform code names no platform."""
+
+
+def report_platform_choices() -> list[tuple[str, str]]:
+    """(code, name) of the platforms whose sales reports can be imported, by name: the import screen's choices.
+
+    A platform is offered when it is in the platforms table, active, and at least one report
+    format belongs to it (``formats.report_platforms``): a platform without a format has no
+    report to import, and a format whose platform is not in the table cannot be imported for
+    it (``UnknownPlatform``). Read from the database at each call, so a platform added or
+    deactivated shows at once.
+    """
+    active = Platform.objects.filter(is_active=True, code__in=report_platforms())
+    platforms = active.order_by(Lower("name"), "code")  # case ignored: "eBay" sorts among the others, not last
+    return list(platforms.values_list("code", "name"))
 
 
 def sales_report_import(
