@@ -46,9 +46,16 @@ def _awin(**kwargs: Any) -> ImportRun:
 
 
 def _sales(**kwargs: Any) -> ImportRun:
-    from transactions.sales_import import sales_report_import
+    from transactions.sales_import.importer import sales_report_import
 
-    return sales_report_import(platform_code=kwargs.pop("platform"), **kwargs)
+    return sales_report_import(platform_code=kwargs.pop("platform"), acting_user=kwargs.pop("user"), **kwargs)
+
+
+def _sales_platform_choices() -> list[tuple[str, str]]:
+    """The platform field's choices, read when a form is shown or checked (not when this module loads)."""
+    from transactions.sales_import.importer import report_platform_choices
+
+    return [("", "–"), *report_platform_choices()]
 
 
 KINDS = {
@@ -71,7 +78,7 @@ class ImportForm(forms.Form):
     )
     platform = forms.ChoiceField(
         required=False,
-        choices=[("", "–"), ("stockx", "StockX"), ("goat", "GOAT"), ("alias", "Alias"), ("ebay", "eBay")],
+        choices=_sales_platform_choices,
         widget=UnfoldAdminSelectWidget,
         help_text="For sales reports.",
     )

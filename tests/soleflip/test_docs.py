@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import re
 from pathlib import Path
 
 import pytest
@@ -45,4 +47,50 @@ def test_every_model_has_a_docstring_of_its_own():
         and not hasattr(m, "instance_type")  # simple-history's generated history models
         and (not m.__doc__ or m.__doc__.startswith(f"{m.__name__}("))
     ]
+    assert missing == []
+
+
+_PACKAGES = ("soleflip", "catalog", "pricing", "transactions", "accounts", "demo", "tests", "bench")
+
+
+def _code_references() -> list[tuple[str, str]]:
+    """Every backquoted path (``pricing/imports.py``) and dotted module reference in the docs."""
+    found = []
+    for document in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]:
+        for quoted in re.findall(r"`([^`\s]+)`", document.read_text()):
+            found.append((str(document.relative_to(ROOT)), quoted.split("(")[0].rstrip(".,:;")))
+    return found
+
+
+def _resolves(reference: str) -> bool:
+    parts = reference.split(".")
+    for length in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:length]))
+        except ImportError:
+            continue
+        for attribute in parts[length:]:
+            if not hasattr(target, attribute):
+                return False
+            target = getattr(target, attribute)
+        return True
+    return False
+
+
+def test_the_code_the_docs_name_exists():
+    """A moved or renamed module fails here until the documents follow it.
+
+    Paths are checked as files (a migration may be named by its number); dotted names
+    that start with ``soleflip.`` or go two levels deep are imported. One-dot names are
+    schema-qualified tables (``transactions.orders``) or permissions, not code.
+    """
+    paths = re.compile(rf"(?:{'|'.join(_PACKAGES)})/[\w/.-]*")
+    modules = re.compile(rf"(?:{'|'.join(_PACKAGES[:6])})(?:\.\w+){{2,}}|soleflip(?:\.\w+)+")
+    missing = []
+    for document, reference in _code_references():
+        if paths.fullmatch(reference):
+            if not (ROOT / reference).exists() and not list((ROOT / reference).parent.glob(f"{Path(reference).name}*")):
+                missing.append(f"{document}: {reference}")
+        elif modules.fullmatch(reference) and not _resolves(reference):
+            missing.append(f"{document}: {reference}")
     assert missing == []

@@ -9,19 +9,16 @@ import pytest
 
 from soleflip.tabular.errors import FileRejected
 from soleflip.tabular.reader import Row
-from transactions.reports import (
+from transactions.sales_import.formats import (
     ALIAS_SALES,
     EBAY_ORDERS,
     FORMATS,
     STOCKX_HISTORICAL,
     STOCKX_INVOICE,
     STOCKX_SALES_2019,
-    ReportedSale,
-    RowInvalid,
-    SaleParser,
     detect_format,
-    style_key,
 )
+from transactions.sales_import.parser import ReportedSale, RowInvalid, SaleParser, style_key
 
 # The StockX EU seller invoice report's header, in the order StockX exports it.
 INVOICE_HEADER = [

@@ -69,7 +69,7 @@ def test_the_options_reach_the_run(shop, tmp_path):
 
 
 def test_progress_is_printed_every_so_many_rows(shop, tmp_path, monkeypatch):
-    monkeypatch.setattr("transactions.sales_import.PROGRESS_EVERY", 1)
+    monkeypatch.setattr("transactions.sales_import.importer.PROGRESS_EVERY", 1)
     path = write_invoice(tmp_path / "invoice.csv", invoice_row(Style="X-1"), invoice_row(Order_Number="2", Style="X-1"))
     assert command(str(path), "--platform", "stockx").startswith("  1 rows read\n  2 rows read\n")
 

@@ -22,8 +22,8 @@ from tests.transactions.test_reports_import import (
     write_invoice,
 )
 from transactions.models import Order, UnmatchedSale
-from transactions.reports import ALIAS_SALES
-from transactions.sales_import import _SalesReportImport
+from transactions.sales_import.formats import ALIAS_SALES
+from transactions.sales_import.importer import _SalesReportImport
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

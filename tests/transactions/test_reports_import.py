@@ -31,8 +31,8 @@ from tests.factories import (
 )
 from tests.transactions.test_reports import INVOICE_HEADER, SAMPLE_2019_HEADER
 from transactions.models import Listing, Order, UnmatchedSale
-from transactions.reports import ALIAS_SALES, EBAY_ORDERS, FORMATS
-from transactions.sales_import import UnknownPlatform, sales_report_import
+from transactions.sales_import.formats import ALIAS_SALES, EBAY_ORDERS, FORMATS
+from transactions.sales_import.importer import UnknownPlatform, sales_report_import
 
 pytestmark = pytest.mark.django_db
 
@@ -275,7 +275,7 @@ def test_an_order_number_already_present_updates_that_order_and_sells_no_other_p
     created_at = order.updated_at
 
     corrected = invoice_row(Listing_Price="199", **{"Total Net Amount (Payout Excluding VAT)": "181.05"})
-    run = import_report(write_invoice(tmp_path / "second.csv", corrected), user=user)
+    run = import_report(write_invoice(tmp_path / "second.csv", corrected), acting_user=user)
 
     assert (run.rows_created, run.rows_updated, run.rows_unchanged) == (0, 1, 0)
     order.refresh_from_db()
@@ -298,7 +298,7 @@ def test_the_acting_user_is_recorded_on_orders_pairs_listings_and_queued_sales(s
     listing = make_listing(inventory=item, platform=shop.stockx)
     user = make_user()
     path = write_invoice(tmp_path / "invoice.csv", invoice_row(), invoice_row(Order_Number="2-2", Style="X-1"))
-    run = import_report(path, user=user)
+    run = import_report(path, acting_user=user)
     assert run.user == user
     order = Order.objects.get()
     assert (order.created_by, order.updated_by) == (user, user)
@@ -695,7 +695,7 @@ def test_the_run_records_file_checksum_user_counts_and_duration(shop, tmp_path):
     pair(shop.dunk, shop.sizes["44.5"])
     user = make_user()
     path = write_invoice(tmp_path / "upload-8f3a.csv", invoice_row())
-    run = import_report(path, user=user, display_name="stockx-july.csv")
+    run = import_report(path, acting_user=user, display_name="stockx-july.csv")
     run.refresh_from_db()
     assert (run.kind, run.file_name, run.user, run.file_size) == (
         "sales_report",
@@ -716,7 +716,7 @@ def test_the_run_records_file_checksum_user_counts_and_duration(shop, tmp_path):
 
 
 def test_progress_is_reported_while_reading(shop, tmp_path, monkeypatch):
-    monkeypatch.setattr("transactions.sales_import.PROGRESS_EVERY", 2)
+    monkeypatch.setattr("transactions.sales_import.importer.PROGRESS_EVERY", 2)
     rows = [invoice_row(Order_Number=f"N-{n}", Style="X-1") for n in range(5)]
     seen: list[int] = []
     import_report(write_invoice(tmp_path / "invoice.csv", *rows), progress=seen.append)

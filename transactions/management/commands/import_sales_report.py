@@ -3,7 +3,7 @@ from typing import Any
 from django.core.management.base import CommandError, CommandParser
 
 from pricing.imports import ImportCommand
-from transactions.sales_import import UnknownPlatform, sales_report_import
+from transactions.sales_import.importer import UnknownPlatform, sales_report_import
 
 
 class Command(ImportCommand):
@@ -27,7 +27,7 @@ class Command(ImportCommand):
                 platform_code=options["platform"],
                 dry_run=options["dry_run"],
                 skip_bad_rows=options["skip_bad_rows"],
-                user=acting_user,
+                acting_user=acting_user,
                 progress=progress,
             )
         except UnknownPlatform as exc:

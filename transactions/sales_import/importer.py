@@ -1,9 +1,9 @@
 """Platform sales reports turned into orders: each sale recorded through ``services.sale_record``.
 
-The format is read from the header (``transactions.reports``); each sale is matched to the
-oldest unsold pair of its product and size bought before it sold, and recorded by the sale
-service like a sale entered in the admin. A sale no pair can be matched to goes to the
-review queue. Rules: docs/imports/sales-reports.md.
+The format is read from the header (``formats``) and the rows by ``parser``; each sale is
+matched to the oldest unsold pair of its product and size bought before it sold, and
+recorded by the sale service like a sale entered in the admin. A sale no pair can be
+matched to goes to the review queue. Rules: docs/imports/sales-reports.md.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from typing import Any, NoReturn, TypeVar
 from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.models import CharField, F, Func, Q, Value
-from django.db.models.functions import Upper
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 
 from catalog.models import OPEN_STOCK, Brand, Inventory, Product, SizeChart
@@ -37,15 +37,8 @@ from transactions.models import (
     UnmatchedSaleStatus,
     net_proceeds_cents,
 )
-from transactions.reports import (
-    DetectedFormat,
-    ReportedSale,
-    ReportFormat,
-    RowInvalid,
-    SaleParser,
-    detect_format,
-    style_key,
-)
+from transactions.sales_import.formats import DetectedFormat, ReportFormat, detect_format, report_platforms
+from transactions.sales_import.parser import ReportedSale, RowInvalid, SaleParser, style_key
 from transactions.services import EventRefused, NoFeeSchedule, fee_schedule_in_force, sale_record, schedule_fees
 
 #: Rows per batch: one query each finds the batch's existing orders, queued sales and products.
@@ -64,6 +57,20 @@ class UnknownPlatform(ValueError):
     """The platform code names no platform."""
 
 
+def report_platform_choices() -> list[tuple[str, str]]:
+    """(code, name) of the platforms whose sales reports can be imported, by name: the import screen's choices.
+
+    A platform is offered when it is in the platforms table, active, and at least one report
+    format belongs to it (``formats.report_platforms``): a platform without a format has no
+    report to import, and a format whose platform is not in the table cannot be imported for
+    it (``UnknownPlatform``). Read from the database at each call, so a platform added or
+    deactivated shows at once.
+    """
+    active = Platform.objects.filter(is_active=True, code__in=report_platforms())
+    platforms = active.order_by(Lower("name"), "code")  # case ignored: "eBay" sorts among the others, not last
+    return list(platforms.values_list("code", "name"))
+
+
 def sales_report_import(
     *,
     path: str | Path,
@@ -71,12 +78,12 @@ def sales_report_import(
     display_name: str | None = None,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
-    user: Any = None,
+    acting_user: Any = None,
     progress: Callable[[int], None] | None = None,
 ) -> ImportRun:
     """Import one platform sales report as orders and return its import run, whether it succeeded or not.
 
-    The format is detected from the header (``transactions.reports.FORMATS``). Each sale
+    The format is detected from the header (``formats.FORMATS``). Each sale
     becomes an order on the oldest unsold pair of its product (style code) and size (EU
     size), which is marked sold with its active listings on the platform; an order number
     already present updates that order. A sale no pair can be matched to unambiguously goes
@@ -85,7 +92,8 @@ def sales_report_import(
     counts, rejected rows) is kept in every case; only an unexpected error or an interrupt
     propagates (the run is then kept as failed). ``display_name`` is the file name to
     record (an admin upload's original name); ``progress`` is called with the rows read so
-    far. Raises ``UnknownPlatform`` before starting a run. Rules: docs/imports/sales-reports.md.
+    far; ``acting_user`` is recorded on the run and as the author of the writes. Raises
+    ``UnknownPlatform`` before starting a run. Rules: docs/imports/sales-reports.md.
     """
     platform = Platform.objects.filter(code=platform_code).first()
     if platform is None:
@@ -94,7 +102,7 @@ def sales_report_import(
     options = {"platform": platform.code, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
     try:
         with import_run(
-            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, acting_user=user, options=options
+            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, acting_user=acting_user, options=options
         ) as recorder:
             _SalesReportImport(
                 recorder,
@@ -133,7 +141,7 @@ def _batched(items: Iterable[_T], size: int) -> Iterator[list[_T]]:
 
 
 def _alnum_upper(field: str) -> Upper:
-    """SQL twin of ``reports.style_key``: letters and digits of a column, upper case."""
+    """SQL twin of ``parser.style_key``: letters and digits of a column, upper case."""
     stripped = Func(F(field), Value("[^A-Za-z0-9]+"), Value(""), Value("g"), function="REGEXP_REPLACE")
     return Upper(stripped, output_field=CharField())
 
@@ -161,7 +169,9 @@ class _SalesReportImport:
     ) -> None:
         self.recorder = recorder
         self.run = recorder.run
-        self.user = recorder.acting_user if recorder.acting_user is not None and recorder.acting_user.pk else None
+        self.acting_user = (
+            recorder.acting_user if recorder.acting_user is not None and recorder.acting_user.pk else None
+        )
         self.platform = platform
         self.path = path
         self.display_name = display_name
@@ -424,9 +434,13 @@ class _SalesReportImport:
 
     def _authored(self, *, creating: bool) -> dict[str, Any]:
         """created_by/updated_by of a write; without a user, an earlier author is kept."""
-        if self.user is None:
+        if self.acting_user is None:
             return {}
-        return {"created_by": self.user, "updated_by": self.user} if creating else {"updated_by": self.user}
+        return (
+            {"created_by": self.acting_user, "updated_by": self.acting_user}
+            if creating
+            else {"updated_by": self.acting_user}
+        )
 
     def _create_order(self, prepared: _Prepared, item: Inventory) -> Order:
         """Record the sale on the matched pair through the sale service, as staff would in the admin."""
@@ -434,7 +448,7 @@ class _SalesReportImport:
         schedule_id = fields["fee_schedule_id"]
         try:
             order = sale_record(
-                acting_user=self.user,
+                acting_user=self.acting_user,
                 inventory=item,
                 platform=self.platform,
                 external_order_number=sale.order_number,
@@ -533,7 +547,7 @@ class _SalesReportImport:
     def _load_products(self, sales: Iterable[ReportedSale]) -> None:
         """Find the products of a batch's sales by style code or name, one query per kind of key.
 
-        The comparison ignores case, spaces and punctuation (``reports.style_key``), which
+        The comparison ignores case, spaces and punctuation (``parser.style_key``), which
         no index serves: a batch costs one scan of products instead of one per row.
         """
         wanted: dict[str, set[str]] = {"style_code": set(), "name": set()}
