@@ -18,7 +18,7 @@ from catalog.search import ProductSearchMixin
 from pricing import models
 from pricing.admin_imports import KINDS, import_view
 from pricing.analytics import analytics_refresh
-from pricing.imports import import_run_errors_csv
+from pricing.imports import import_run_errors_csv, import_runs_sweep
 from soleflip.admin.base import ReadOnlyAdminMixin, SoleflipAdmin
 from soleflip.admin.exports import ExportSelectionMixin
 from soleflip.admin.money import money
@@ -107,6 +107,7 @@ class ImportRunAdmin(SoleflipAdmin):
         ]
 
     def changelist_view(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> HttpResponse:
+        import_runs_sweep()  # a run whose process died shows as failed, with why, not "running" forever
         can_import = any(request.user.has_perm(k.permission) for k in KINDS.values())
         return super().changelist_view(request, {**(extra_context or {}), "can_import": can_import})
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import signal
+import threading
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -18,10 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from pricing.models import ImportKind, ImportRun, ImportStatus
+from soleflip.db import locks
 from soleflip.db.acting_user import set_acting_user
 from soleflip.management.base import ActingCommand
 from soleflip.tabular.errors import RowError
@@ -100,16 +103,19 @@ def import_run(
     run is ``succeeded``, or ``partial`` when rows were skipped.
     """
     sha256, size = file_fingerprint(path)
-    run = ImportRun.objects.create(
-        kind=kind,
-        status=ImportStatus.RUNNING,
-        file_name=display_name or Path(path).name,
-        file_sha256=sha256,
-        file_size=size,
-        options=options or {},
-        user=acting_user if acting_user is not None and acting_user.pk else None,
-        started_at=timezone.now(),
-    )
+    with transaction.atomic():
+        run = ImportRun.objects.create(
+            kind=kind,
+            status=ImportStatus.RUNNING,
+            file_name=display_name or Path(path).name,
+            file_sha256=sha256,
+            file_size=size,
+            options=options or {},
+            user=acting_user if acting_user is not None and acting_user.pk else None,
+            started_at=timezone.now(),
+        )
+        # Taken before the row is committed: nobody ever sees a running run without its lock.
+        locks.hold(_liveness_lock(run.pk))
     recorder = RunRecorder(run, acting_user=acting_user)
     started = time.monotonic()
     try:
@@ -117,13 +123,50 @@ def import_run(
     except ImportFailed:
         _finish(recorder, ImportStatus.FAILED, started)
         raise
-    except BaseException as exc:  # interrupted (Ctrl-C) or crashed: the data transaction rolled back
-        run.message = run.message or f"Interrupted: {type(exc).__name__}: {exc}"
+    except BaseException as exc:  # interrupted (Ctrl-C, SIGTERM) or crashed: the data transaction rolled back
+        run.message = run.message or f"Interrupted: {_interruption(exc)}"
         _finish(recorder, ImportStatus.FAILED, started)
         raise
     else:
         status = ImportStatus.PARTIAL if run.rows_skipped else ImportStatus.SUCCEEDED
         _finish(recorder, status, started)
+    finally:
+        locks.release(_liveness_lock(run.pk))
+
+
+def _liveness_lock(run_id: object) -> str:
+    return f"soleflip.import_run:{run_id}"
+
+
+def _interruption(exc: BaseException) -> str:
+    if isinstance(exc, KeyboardInterrupt):
+        return "stopped by Ctrl-C; nothing was written."
+    if isinstance(exc, SystemExit):
+        return "the process was told to stop (SIGTERM); nothing was written."
+    return f"{type(exc).__name__}: {exc}"
+
+
+ABANDONED = (
+    "The import stopped before it finished: its process ended (killed, crashed, or the database restarted). "
+    "Nothing of it was written."
+)
+
+
+def import_runs_sweep() -> int:
+    """Mark failed every run still "running" whose process has ended (nobody holds its liveness lock).
+
+    Called when the worker starts, on a web process's first request and from the import
+    runs screen; ``db_health`` reports such runs. Returns how many it marked.
+    """
+    held = locks.HELD_SQL.format(key=locks.KEY_SQL.replace("%s", "'soleflip.import_run:' || r.id"))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE integration.import_runs r SET status = %s, finished_at = now(), "
+            f"message = CASE WHEN r.message = '' THEN %s ELSE r.message || ' ' || %s END "
+            f"WHERE r.status = %s AND NOT {held}",
+            [ImportStatus.FAILED, ABANDONED, ABANDONED, ImportStatus.RUNNING],
+        )
+        return cursor.rowcount
 
 
 def _finish(recorder: RunRecorder, status: ImportStatus, started: float) -> None:
@@ -157,6 +200,10 @@ def import_run_errors_csv(run: ImportRun) -> str:
     return out.getvalue()
 
 
+def _stop(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 class ImportCommand(ActingCommand):
     """An import command: a FILE, ``--dry-run``, ``--skip-bad-rows``, ``--as-user`` and the run's report.
 
@@ -174,6 +221,17 @@ class ImportCommand(ActingCommand):
         parser.add_argument("--dry-run", action="store_true", help="Do everything and count it, then roll it back.")
         parser.add_argument("--skip-bad-rows", action="store_true", help="Write the good rows; report the bad ones.")
         return parser
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        # SIGTERM (a service manager stopping the process) ends the import like Ctrl-C does:
+        # the data rolls back and the run is recorded as failed, with the reason.
+        if threading.current_thread() is not threading.main_thread():
+            return super().execute(*args, **options)
+        previous = signal.signal(signal.SIGTERM, _stop)
+        try:
+            return super().execute(*args, **options)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def import_path(self, options: dict[str, Any]) -> Path:
         path = Path(options["file"])

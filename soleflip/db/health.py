@@ -8,6 +8,7 @@ from typing import Any
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
+from soleflip.db import locks
 from soleflip.db.schemas import PARTITIONED_TABLES, TABLE_SCHEMAS
 
 
@@ -129,6 +130,18 @@ def last_imports(limit: int = 10) -> list[dict[str, Any]]:
     return rows
 
 
+def abandoned_imports() -> list[dict[str, Any]]:
+    """Import runs still "running" whose process has ended (nobody holds their liveness lock)."""
+    held = locks.HELD_SQL.format(key=locks.KEY_SQL.replace("%s", "'soleflip.import_run:' || id"))
+    rows = _rows(
+        f"SELECT file_name, kind, COALESCE(started_at, created_at) AS started_at FROM integration.import_runs WHERE status = 'running' AND NOT {held} "
+        "ORDER BY started_at"
+    )
+    for row in rows:
+        row["started_at"] = row["started_at"].isoformat()
+    return rows
+
+
 def failed_jobs(days: int = 7) -> list[dict[str, Any]]:
     return _rows(
         "SELECT j.id, j.task_name, j.queue_name, j.status, max(e.at) AS at FROM procrastinate_jobs j "
@@ -149,6 +162,7 @@ def health_report() -> dict[str, Any]:
         "views": view_freshness(),
         "partitions": partitions(),
         "last_imports": last_imports(),
+        "abandoned_imports": abandoned_imports(),
         "failed_jobs": failed_jobs(),
     }
     report["problems"] = problems(report)
@@ -169,6 +183,11 @@ def problems(report: dict[str, Any]) -> list[str]:
     for part in report["partitions"]:
         if not part["ok"]:
             found.append(f"{part['table']}: partitions need upkeep (manage.py manage_partitions --commit)")
+    if report["abandoned_imports"]:
+        found.append(
+            f"{len(report['abandoned_imports'])} import run(s) left running by a process that ended "
+            "(marked failed when the worker or the web server starts)"
+        )
     if report["failed_jobs"]:
         found.append(f"{len(report['failed_jobs'])} failed background job(s) this week")
     return found

@@ -3,6 +3,8 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from pricing.imports import import_runs_sweep
+
 
 class Command(BaseCommand):
     help = (
@@ -15,6 +17,9 @@ class Command(BaseCommand):
         parser.add_argument("--concurrency", type=int, default=1, help="Jobs run at once by this worker.")
 
     def handle(self, *args: Any, **options: Any) -> None:
+        swept = import_runs_sweep()
+        if swept:
+            self.stdout.write(f"{swept} import run(s) left running by a process that ended are now marked failed.")
         argv = ["worker", f"--concurrency={options['concurrency']}"]
         if options["queues"]:
             argv.append(f"--queues={options['queues']}")

@@ -50,6 +50,11 @@ class Command(BaseCommand):
             report["last_imports"],
             ["created_at", "kind", "status", "file_name", "rows_read", "rows_failed"],
         )
+        self._table(
+            "Imports left running by a process that ended",
+            report["abandoned_imports"],
+            ["started_at", "kind", "file_name"],
+        )
         self._table("Failed jobs (7 days)", report["failed_jobs"], ["at", "task_name", "queue_name"])
         self.stdout.write(self.style.MIGRATE_HEADING("Problems"))
         for problem in report["problems"] or ["none"]:
