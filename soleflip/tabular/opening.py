@@ -20,6 +20,15 @@ CHUNK_SIZE = 1 << 20
 #: A physical line longer than this is not CSV (or has no line breaks at all); stop before memory grows.
 MAX_LINE_CHARS = 16 * 1024 * 1024
 
+#: Decompression limits. A real export packs 5 to 20 times (gzip or deflate on CSV); a file
+#: that unpacks to more than MAX_RATIO times the packed bytes read so far, once past
+#: RATIO_GRACE_BYTES, is a decompression bomb (a 100 KB zip of newlines is 100 MB of empty
+#: lines) and is refused within the first RATIO_GRACE_BYTES, in well under a second.
+MAX_RATIO = 100
+RATIO_GRACE_BYTES = 32 * 1024 * 1024
+#: Nothing we import unpacks to more than this, whatever its ratio.
+MAX_UNPACKED_BYTES = 16 * 1024**3
+
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")  # a local file header; an empty archive
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # legacy .xls
@@ -70,6 +79,53 @@ def _read_at_least(stream: BinaryReadable, size: int) -> bytes:
     return b"".join(parts)
 
 
+class _Counting:
+    """The packed stream, counting the bytes the decompressor has taken from it."""
+
+    def __init__(self, stream: BinaryReadable) -> None:
+        self._stream = stream
+        self.count = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        self.count += len(data)
+        return data
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1024**2:,.1f} MB"
+
+
+def _check_unpacked(display: str, unpacked: int, packed: int) -> None:
+    """Refuse what unpacks beyond the limits (see ``MAX_RATIO``), with the figures."""
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise FileRejected(
+            display, f"unpacks to more than {_megabytes(MAX_UNPACKED_BYTES)}: split it, or import it unpacked"
+        )
+    if unpacked > RATIO_GRACE_BYTES and unpacked > MAX_RATIO * max(packed, 1):
+        raise FileRejected(
+            display,
+            f"unpacks to more than {MAX_RATIO} times its packed size ({_megabytes(unpacked)} from "
+            f"{_megabytes(packed)}): refused as a decompression bomb; real exports pack 5 to 20 times",
+        )
+
+
+class _Bounded:
+    """The unpacked stream, refused as soon as it unpacks beyond the limits."""
+
+    def __init__(self, stream: BinaryReadable, display: str, packed: Callable[[], int]) -> None:
+        self._stream = stream
+        self._display = display
+        self._packed = packed
+        self.unpacked = 0
+
+    def read(self, size: int = -1, /) -> bytes:
+        data = self._stream.read(size)
+        self.unpacked += len(data)
+        _check_unpacked(self._display, self.unpacked, self._packed())
+        return data
+
+
 @dataclass
 class _Opened:
     stream: BinaryReadable
@@ -108,9 +164,10 @@ def _open_binary(source: Source, display: str, closers: list[Callable[[], object
 
     if head.startswith(_GZIP_MAGIC):
         # GzipFile only seeks when asked to rewind; reading forward works on a pipe too.
-        unzipped = gzip.GzipFile(fileobj=cast(IO[bytes], stream), mode="rb")
+        packed = _Counting(stream)
+        unzipped = gzip.GzipFile(fileobj=cast(IO[bytes], packed), mode="rb")
         closers.append(unzipped.close)
-        return _Opened(unzipped, display, "gzip")
+        return _Opened(_Bounded(unzipped, display, lambda: packed.count), display, "gzip")
     if head[:4] in _ZIP_MAGICS:
         if not seekable:
             # zipfile needs to seek to the central directory at the end; spill to disk past 16 MB.
@@ -126,13 +183,17 @@ def _open_binary(source: Source, display: str, closers: list[Callable[[], object
             raise FileRejected(display, f"the zip archive is damaged or truncated ({exc})") from exc
         closers.append(archive.close)
         info = _pick_zip_member(archive, display)
+        # The sizes the archive declares refuse a bomb before a byte is unpacked; the bounded
+        # stream holds a member to them whatever it declared.
+        _check_unpacked(f"{display}/{info.filename}", info.file_size, info.compress_size)
         try:
             member = archive.open(info)
         except (RuntimeError, NotImplementedError, zipfile.BadZipFile) as exc:
             # RuntimeError: encrypted member; NotImplementedError: compression method zipfile lacks.
             raise FileRejected(display, f"cannot open {info.filename} in the zip archive ({exc})") from exc
         closers.append(member.close)
-        return _Opened(member, f"{display}/{info.filename}", "zip")
+        name = f"{display}/{info.filename}"
+        return _Opened(_Bounded(member, name, lambda: info.compress_size), name, "zip")
     if head.startswith(_OLE_MAGIC):
         raise FileRejected(display, "this is an Excel .xls workbook (or another binary file), not CSV: save it as CSV")
     return _Opened(stream, display, None)

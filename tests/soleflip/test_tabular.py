@@ -177,6 +177,48 @@ def test_zipped_sample_is_unwrapped_and_named_by_its_member(tmp_path):
     assert rows == expected_rows()
 
 
+def _newlines(megabytes: int) -> bytes:
+    """A header and then nothing but line breaks: packs about a thousand times."""
+    return b"a,b\n" + b"\n" * (megabytes << 20)
+
+
+def test_a_gzip_bomb_is_refused_early_with_its_figures(tmp_path, monkeypatch):
+    monkeypatch.setattr(opening, "RATIO_GRACE_BYTES", 1 << 20)
+    path = write(tmp_path, "feed.csv.gz", gzip.compress(_newlines(64)))
+    with pytest.raises(FileRejected) as refused:
+        read_all(path)
+    message = str(refused.value)
+    assert "unpacks to more than 100 times its packed size" in message and "decompression bomb" in message
+    # Refused soon after the grace megabyte, not after unpacking all 64.
+    unpacked = float(re.search(r"\(([0-9.,]+) MB from", message)[1].replace(",", ""))  # type: ignore[index]
+    assert 1 < unpacked < 4
+
+
+def test_a_zip_bomb_is_refused_by_its_declared_sizes_and_while_it_unpacks(tmp_path, monkeypatch):
+    monkeypatch.setattr(opening, "RATIO_GRACE_BYTES", 1 << 20)
+    path = tmp_path / "feed.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("feed.csv", _newlines(16))
+    with pytest.raises(FileRejected, match=r"feed\.zip/feed\.csv: unpacks to more than 100 times its packed size"):
+        read_all(path)
+    # A member that lies about its size is held to the limit while it unpacks.
+    monkeypatch.setattr(opening, "_check_unpacked", lambda *args: None)  # the up-front check, out of the way
+    with open_table(path) as table:
+        monkeypatch.undo()
+        monkeypatch.setattr(opening, "RATIO_GRACE_BYTES", 1 << 20)
+        with pytest.raises(FileRejected, match="decompression bomb"):
+            list(table)
+
+
+def test_a_real_export_packing_ten_times_passes_the_limits(tmp_path, monkeypatch):
+    monkeypatch.setattr(opening, "RATIO_GRACE_BYTES", 1 << 16)
+    data = SAMPLE.read_bytes() * 3
+    packed = gzip.compress(data)
+    assert 3 < len(data) / len(packed) < 30
+    _table, rows = read_all(write(tmp_path, "feed.csv.gz", packed))
+    assert len(rows) > 3000
+
+
 def test_gzipped_cp1252_semicolon_sample_from_a_pipe(tmp_path):
     data = gzip.compress(sample_as(";").encode("cp1252"))
     table, rows = read_all(OneWayStream(data, step=4096), "upload.csv.gz")
