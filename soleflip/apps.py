@@ -8,3 +8,6 @@ from django.apps import AppConfig
 class SoleflipConfig(AppConfig):
     name = "soleflip"
     verbose_name = "SoleFlip operations"
+
+    def ready(self) -> None:
+        from soleflip.db import checks  # noqa: F401 -- registers the database checks

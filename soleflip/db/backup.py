@@ -8,8 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+import psycopg
 from django.db import connection
 
+from soleflip.db.roles import RoleNames, roles_exist, roles_sql
 from soleflip.db.schemas import ALL_SCHEMAS
 
 
@@ -100,3 +102,28 @@ def table_fingerprints(cursor: object) -> dict[str, tuple[int, str]]:
         count, digest = run.fetchone()  # type: ignore[attr-defined]
         out[f"{schema}.{table}"] = (count, digest)
     return out
+
+
+def regrant(database: str, names: RoleNames) -> bool:
+    """Give the roles of ``names`` their ownership and privileges in a restored ``database``.
+
+    A dump carries no owners or grants (``--no-owner --no-privileges``), so a restored
+    database belongs to whoever restored it and the runtime role may not even read it.
+    Returns False when the roles do not exist on this server (nothing to grant).
+    """
+    if not roles_exist(names):
+        return False
+    statements = roles_sql(names, database=database)
+    settings = connection.settings_dict
+    port = settings.get("PORT") or settings.get("OPTIONS", {}).get("port") or ""
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=database,
+        host=settings.get("HOST") or "",
+        port=str(port),
+        user=settings.get("USER") or "",
+        password=settings.get("PASSWORD") or "",
+    )
+    with psycopg.connect(conninfo) as target, target.cursor() as cursor:
+        for statement in statements:
+            cursor.execute(statement.encode())  # our own statements, no parameters
+    return True

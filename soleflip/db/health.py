@@ -75,6 +75,28 @@ def largest_tables(limit: int = 10) -> list[dict[str, Any]]:
     )
 
 
+def connection_role() -> dict[str, Any]:
+    """The role the application connects as, and whether row-level security applies to it."""
+    row = _rows(
+        "SELECT current_user AS role, rolsuper AS superuser, rolbypassrls AS bypassrls "
+        "FROM pg_roles WHERE rolname = current_user"
+    )[0]
+    row["row_security_applies"] = not (row["superuser"] or row["bypassrls"])
+    return row
+
+
+def role_problem(role: dict[str, Any]) -> str | None:
+    """Why a connection role is wrong for the application, or None."""
+    if role["row_security_applies"]:
+        return None
+    what = "a superuser" if role["superuser"] else "a role with BYPASSRLS"
+    return (
+        f"the application connects as {role['role']}, {what}: row-level security does not apply, so every "
+        "user sees and changes everyone's pairs and orders; connect as the runtime role "
+        "(manage.py create_db_roles; docs/security/database-roles.md)"
+    )
+
+
 def connections() -> dict[str, Any]:
     row = _rows(
         "SELECT count(*) AS active, s.max_val AS max_connections, round(100.0 * count(*) / s.max_val, 1) AS usage_pct "
@@ -156,6 +178,7 @@ def health_report() -> dict[str, Any]:
     report = {
         "generated_at": timezone.now().isoformat(),
         "connections": connections(),
+        "role": connection_role(),
         "slowest_statements": slowest_statements(),
         "unused_indexes": unused_indexes(),
         "largest_tables": largest_tables(),
@@ -172,6 +195,8 @@ def health_report() -> dict[str, Any]:
 def problems(report: dict[str, Any]) -> list[str]:
     """What an operator should look at now."""
     found = []
+    if problem := role_problem(report["role"]):
+        found.append(problem)
     usage = report["connections"].get("usage_pct") or 0
     if usage >= 80:
         found.append(f"connections at {usage}% of max_connections")

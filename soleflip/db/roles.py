@@ -35,16 +35,27 @@ class RoleNames:
         return cls(f"{prefix}_owner", f"{prefix}_app", f"{prefix}_readonly", f"{prefix}_analytics")
 
 
+def roles_exist(names: RoleNames) -> bool:
+    """Whether the runtime role of ``names`` exists on the server (``create_db_roles`` ran)."""
+    return _exists(names.app)
+
+
 def _exists(role: str) -> bool:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", [role])
         return cursor.fetchone() is not None
 
 
-def roles_sql(names: RoleNames, *, passwords: dict[str, str] | None = None, reassign: bool = True) -> list[str]:
-    """The statements that make (or bring up to date) the three roles and their grants."""
+def roles_sql(
+    names: RoleNames, *, passwords: dict[str, str] | None = None, reassign: bool = True, database: str | None = None
+) -> list[str]:
+    """The statements that make (or bring up to date) the three roles and their grants.
+
+    They run in ``database`` (default: the configured one); roles are the server's, grants
+    and ownership each database's.
+    """
     passwords = passwords or {}
-    database = connection.settings_dict["NAME"]
+    database = database or connection.settings_dict["NAME"]
     schemas = ", ".join(f'"{s}"' for s in ALL_SCHEMAS)
     statements = []
     for role, attrs in (

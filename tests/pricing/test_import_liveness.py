@@ -14,37 +14,19 @@ import textwrap
 import time
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import quote
 
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from pricing.imports import ABANDONED, import_run, import_runs_sweep
 from pricing.models import ImportKind, ImportRun, ImportStatus
 from soleflip.db import locks
 from soleflip.db.health import abandoned_imports, health_report
+from tests.database import conninfo, database_url
 from tests.factories import make_import_run
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _conninfo() -> str:
-    s = connection.settings_dict
-    return psycopg.conninfo.make_conninfo(
-        dbname=s["NAME"], user=s["USER"] or None, password=s["PASSWORD"] or None, host=s["HOST"] or None,
-        port=s["PORT"] or None,
-    )  # fmt: skip
-
-
-def _database_url() -> str:
-    s = connection.settings_dict
-    auth = quote(s["USER"]) + (f":{quote(s['PASSWORD'])}" if s["PASSWORD"] else "")
-    host = s["HOST"] or ""
-    if host.startswith("/"):
-        return f"postgresql://{auth}@/{s['NAME']}?host={quote(host)}" + (f"&port={s['PORT']}" if s["PORT"] else "")
-    return f"postgresql://{auth}@{host}:{s['PORT'] or 5432}/{s['NAME']}"
 
 
 @pytest.mark.django_db
@@ -63,7 +45,7 @@ def test_a_run_left_running_by_a_process_that_ended_is_marked_failed_with_why():
 @pytest.mark.django_db
 def test_a_run_whose_process_is_still_at_work_is_left_alone():
     run = make_import_run(status=ImportStatus.RUNNING)
-    with psycopg.connect(_conninfo(), autocommit=True) as other:  # another process, holding the run's lock
+    with psycopg.connect(conninfo(), autocommit=True) as other:  # another process, holding the run's lock
         other.execute(f"SELECT pg_advisory_lock({locks.KEY_SQL})", [f"soleflip.import_run:{run.pk}"])
         assert locks.is_held(f"soleflip.import_run:{run.pk}")
         assert import_runs_sweep() == 0 and abandoned_imports() == []
@@ -113,7 +95,7 @@ def _start_an_import(tmp_path: Path) -> subprocess.Popen[str]:
         Slow().run_from_argv(["manage.py", "slow_import", {str(path)!r}])
         """
     )
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "soleflip.settings_test"}
+    env = {**os.environ, "DATABASE_URL": database_url(), "DJANGO_SETTINGS_MODULE": "soleflip.settings_test"}
     process = subprocess.Popen(
         [sys.executable, "-c", script], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
     )

@@ -28,6 +28,9 @@ class Command(BaseCommand):
         c = report["connections"]
         self.stdout.write(self.style.MIGRATE_HEADING("Connections"))
         self.stdout.write(f"  {c.get('active')} of {c.get('max_connections')} ({c.get('usage_pct')}%)")
+        role = report["role"]
+        applies = "applies" if role["row_security_applies"] else "does NOT apply"
+        self.stdout.write(f"  as {role['role']}: row-level security {applies}")
         self._table("Slowest statements (mean)", report["slowest_statements"]["rows"], ["mean_ms", "calls", "query"])
         if not report["slowest_statements"]["available"]:
             self.stdout.write(f"  {report['slowest_statements']['why']}")

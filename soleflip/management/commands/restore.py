@@ -3,7 +3,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from soleflip.db.backup import restore
+from soleflip.db.backup import regrant, restore
+from soleflip.db.roles import RoleNames
 
 
 class Command(BaseCommand):
@@ -15,6 +16,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file")
         parser.add_argument("--database", help="Restore into this database on the same server.")
+        parser.add_argument(
+            "--roles-prefix",
+            default="soleflip",
+            help="Give the roles made by create_db_roles with this prefix their ownership and grants afterwards.",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         from django.db import connection
@@ -29,4 +35,19 @@ class Command(BaseCommand):
             raise CommandError(
                 f"pg_restore failed (nothing was restored): {getattr(exc, 'stderr', '') or exc}"
             ) from exc
-        self.stdout.write(self.style.SUCCESS(f"Restored {path} into {target}."))
+        try:
+            names = RoleNames.with_prefix(options["roles_prefix"])
+        except ValueError as exc:
+            raise CommandError(str(exc)) from exc
+        if regrant(target, names):
+            self.stdout.write(
+                self.style.SUCCESS(f"Restored {path} into {target}; {names.app} and the other roles have their grants.")
+            )
+        else:
+            self.stdout.write(self.style.SUCCESS(f"Restored {path} into {target}."))
+            self.stdout.write(
+                self.style.WARNING(
+                    f"No {names.app} role on this server: run `manage.py create_db_roles --commit` against {target} "
+                    "before the application connects to it."
+                )
+            )
