@@ -131,3 +131,12 @@ def test_production_without_encryption_keys_refuses_to_start():
         timeout=60,
     )
     assert result.returncode != 0 and "FIELD_ENCRYPTION_KEYS" in result.stderr
+
+
+@pytest.mark.django_db
+def test_every_page_carries_the_content_security_policy(client, admin_client):
+    from soleflip.middleware import CONTENT_SECURITY_POLICY
+
+    for response in (client.get("/admin/login/"), admin_client.get("/admin/"), client.get("/nowhere/")):
+        assert response["Content-Security-Policy"] == CONTENT_SECURITY_POLICY
+    assert "frame-ancestors 'none'" in CONTENT_SECURITY_POLICY and "object-src 'none'" in CONTENT_SECURITY_POLICY
