@@ -20,6 +20,8 @@ class Command(OrderEventCommand):
 
     def run_event(self, acting_user: Any, order: Order, options: dict[str, Any]) -> str:
         refund = parse_amount(options["refund"], "--refund") if options["refund"] is not None else None
-        returned = order_return(acting_user=acting_user, order=order, refund_cents=refund, reason=options["reason"].strip())
+        returned = order_return(
+            acting_user=acting_user, order=order, refund_cents=refund, reason=options["reason"].strip()
+        )
         refunded = format_cents(returned.refund_cents, returned.currency)
         return f"returned, {refunded} refunded; the pair is marked returned until it is inspected."
