@@ -1,8 +1,11 @@
 """Imports from the admin: upload, preview (a dry run of the same service the commands use), confirm.
 
 Small files run at confirm time; files over IMPORT_SYNC_MAX_BYTES are confirmed into the
-background worker. The upload is kept only between preview and run, then deleted
-(docs/gdpr.md: import files are not retained).
+background worker. The upload is kept only between preview and run (docs/gdpr.md: import
+files are not retained): it is deleted when its run ends (run, cancelled, or a preview that
+failed and cannot be confirmed), and one never confirmed is deleted once it is older than
+IMPORT_UPLOAD_HOURS (``purge_stale_uploads``: at the next upload, hourly by the worker, and
+on every erasure).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import datetime as dt
 import shutil
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,11 @@ KINDS = {
 
 def upload_dir() -> Path:
     return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def upload_lifetime() -> dt.timedelta:
+    """How long an upload may wait for its confirmation."""
+    return dt.timedelta(hours=settings.IMPORT_UPLOAD_HOURS)
 
 
 class ImportForm(forms.Form):
@@ -134,10 +142,18 @@ def import_view(model_admin: admin.ModelAdmin, request: HttpRequest) -> HttpResp
             "skip_bad_rows": "skip_bad_rows" in form.cleaned_data["options"],
         }
         job = {"kind": spec.key, "path": str(path), "name": path.name, "options": options}
-        preview = _run(spec, job, user=request.user, dry_run=True)
-        pending[token] = job
-        request.session[SESSION_KEY] = pending
-        context.update({"preview": preview, "token": token, "spec": spec, "background": _is_big(path)})
+        background = _is_big(path)
+        try:
+            preview = _run(spec, job, user=request.user, dry_run=True)
+        except BaseException:
+            _discard(job)
+            raise
+        if preview.status == "failed":
+            _discard(job)  # it cannot be confirmed: its run is over
+        else:
+            pending[token] = job
+            request.session[SESSION_KEY] = pending
+        context.update({"preview": preview, "token": token, "spec": spec, "background": background})
     return TemplateResponse(request, "admin/pricing/import.html", context)
 
 
@@ -191,21 +207,42 @@ def run_pending_job(job: dict[str, Any], user_id: str | None) -> ImportRun:
         _discard(job)
 
 
-def purge_stale_uploads(*, older_than: dt.timedelta = dt.timedelta(hours=24)) -> int:
+def stale_uploads(*, older_than: dt.timedelta | None = None) -> list[Path]:
+    """Every upload (a token's folder, or a stray file) older than ``older_than`` (default: the upload lifetime)."""
+    root = upload_dir()
+    if not root.is_dir():
+        return []
+    cutoff = time.time() - (older_than or upload_lifetime()).total_seconds()
+    return sorted(entry for entry in root.iterdir() if entry.stat().st_mtime < cutoff)
+
+
+def purge_stale_uploads(*, older_than: dt.timedelta | None = None) -> int:
     """Delete uploads previewed but never confirmed or cancelled (files are not retained)."""
-    cutoff = time.time() - older_than.total_seconds()
-    removed = 0
-    for folder in upload_dir().glob("*") if upload_dir().exists() else []:
-        if folder.is_dir() and folder.stat().st_mtime < cutoff:
-            shutil.rmtree(folder, ignore_errors=True)
-            removed += 1
-    return removed
+    stale = stale_uploads(older_than=older_than)
+    delete_uploads(stale)
+    return len(stale)
+
+
+def pending_uploads(session: Mapping[str, Any]) -> list[Path]:
+    """The uploads a session holds between their preview and their confirmation."""
+    return [Path(job["path"]) for job in (session.get(SESSION_KEY) or {}).values() if job.get("path")]
+
+
+def delete_uploads(paths: Iterable[Path]) -> None:
+    """Delete uploads (files or token folders) under the upload folder, and token folders left empty."""
+    root = upload_dir().resolve()
+    for path in paths:
+        if not path.resolve().is_relative_to(root) or path.resolve() == root:
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+            continue
+        path.unlink(missing_ok=True)
+        folder = path.parent
+        if folder.resolve() != root and folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()
 
 
 def _discard(job: dict[str, Any] | None) -> None:
-    if not job:
-        return
-    path = Path(job["path"])
-    path.unlink(missing_ok=True)
-    if path.parent != upload_dir() and path.parent.is_dir() and not any(path.parent.iterdir()):
-        path.parent.rmdir()
+    if job:
+        delete_uploads([Path(job["path"])])

@@ -178,6 +178,8 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # the second they run in the background worker after their preview.
 IMPORT_MAX_UPLOAD_BYTES = env_int("IMPORT_MAX_UPLOAD_BYTES", 200 * 1024 * 1024, minimum=1024)
 IMPORT_SYNC_MAX_BYTES = env_int("IMPORT_SYNC_MAX_BYTES", 5 * 1024 * 1024, minimum=0)
+# An upload waits this long for its confirmation, then it is deleted (docs/gdpr.md).
+IMPORT_UPLOAD_HOURS = env_int("IMPORT_UPLOAD_HOURS", 24, minimum=1)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # bigger uploads stream to a temporary file, not memory
 
 # GDPR: how long a deletion request waits (to be withdrawn or for open orders), log retention.

@@ -4,122 +4,351 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import re
+import shutil
+import subprocess
+import time
 import uuid
+from pathlib import Path
 
+import psycopg
 import pytest
+from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
+from django.test import Client
 from django.utils import timezone
 
-from accounts.gdpr import retention_plan, user_anonymize, user_export
-from accounts.models import SystemLog, User
+from accounts.gdpr import Values, is_short, retention_plan, supplier_account_anonymize, user_anonymize, user_export
+from accounts.models import ApiKey, AuditLog, Role, SystemLog, User
+from accounts.services import api_key_create
 from catalog.models import SupplierAccount
+from pricing.admin_imports import run_pending_job, upload_dir
 from pricing.models import ImportRun, PriceSource
 from soleflip.db.acting_user import acting_user
-from soleflip.db.partitions import Month, create_month_partition
+from soleflip.db.crypto import fernet
+from soleflip.db.partitions import Month, archive_partition, create_month_partition
 from tests.factories import (
     make_import_run,
+    make_inventory,
     make_price_source,
+    make_supplier,
     make_supplier_account,
+    make_supplier_history,
     make_system_log,
     make_user,
 )
+from tests.transactions.test_reports_import import HISTORICAL, historical_row, make_shop, pair, write_csv
 
 pytestmark = pytest.mark.django_db
 
-CANARIES = {
-    "email": "zz-canary-4f1e@example.org",
-    "phone": "+49 170 5550199",
-    "first": "Kanarienvogel",
+# --- the canary test ----------------------------------------------------------------------
+
+CANARY = {
+    "email": "Zz.Canary-Bo@Example.ORG",  # mixed case: copies are written in other cases too
+    "username": "CanaryBird7",
+    "first": "Bo",  # short: replaced only where it is a whole value
     "last": "Zwitscherling",
-    "account_email": "zz-canary-buyer@example.org",
+    "old_last": "Vogelsangerin",  # a past value: kept by history and the audit log only
+    "account_email": "Bo.Buyer-Canary@Example.NET",
+    "phone": "+49 170 5550199",
+    "token": "pm_CanaryTok_xK2vQeLw",
+    "last4": "7319",  # short
+    "iban": "DE89370400440532013000",
+    "iban_grouped": "DE89 3704 0044 0532 0130 00",
 }
+SHORT = ("first", "last4")
+BANK_DETAILS = f"Bo {CANARY['last']}\nIBAN: {CANARY['iban']}\nBIC: COBADEFFXXX"
+_COPY = re.compile(r"^COPY (\S+) \((.*)\) FROM stdin;$")
+_FERNET = re.compile(r"gAAAAA[0-9A-Za-z_\-]+=*")
 
 
-def hits(value: str) -> list[str]:
-    """Every text and JSONB column of every table in the database that still holds ``value``."""
+def pg_dump() -> str:
+    """A plain ``pg_dump`` (schema and data) of the test database, as an operator would take it."""
+    program = shutil.which("pg_dump")
+    if program is None:
+        pytest.skip("pg_dump is not installed")
+    s = connection.settings_dict
+    conninfo = psycopg.conninfo.make_conninfo(
+        dbname=s["NAME"], host=s.get("HOST") or "", port=str(s.get("PORT") or ""), user=s.get("USER") or ""
+    )
+    env = {**os.environ, "PGPASSWORD": s.get("PASSWORD") or ""}
+    done = subprocess.run([program, "--format=plain", "--dbname", conninfo], env=env, capture_output=True, check=True)
+    return done.stdout.decode()
+
+
+def text_columns() -> set[str]:
     with connection.cursor() as cursor:
         cursor.execute(
-            """
-            SELECT n.nspname, c.relname, a.attname
-            FROM pg_attribute a
-            JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
-            WHERE c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
-              AND n.nspname NOT IN ('pg_catalog', 'information_schema', 'pg_toast')
-              AND a.atttypid IN ('text'::regtype, 'varchar'::regtype, 'bpchar'::regtype,
-                                 'jsonb'::regtype, 'json'::regtype)
-            """
+            "SELECT table_schema || '.' || table_name || '.' || column_name FROM information_schema.columns "
+            "WHERE data_type IN ('text', 'character varying', 'character', 'json', 'jsonb')"
         )
-        columns = cursor.fetchall()
-        found = []
-        for schema, table, column in columns:
-            cursor.execute(f'SELECT count(*) FROM "{schema}"."{table}" WHERE strpos("{column}"::text, %s) > 0', [value])
-            if cursor.fetchone()[0]:
-                found.append(f"{schema}.{table}.{column}")
+        return {row[0] for row in cursor.fetchall()}
+
+
+def dump_hits(dump: str, value: str, texts: set[str]) -> set[str]:
+    """The places (schema.table.column) of a dump that still hold ``value``, in any letter case.
+
+    A long value is found anywhere; a short one where it is a whole text value or a whole
+    JSON string (as erasure replaces it).
+    """
+    needle, short = value.lower(), value in (CANARY[k] for k in SHORT)
+    as_json = re.compile(rf'"\s*{re.escape(needle)}\s*"', re.IGNORECASE)
+    found, table, columns = set(), "", []
+    for line in dump.splitlines():
+        copy = _COPY.match(line)
+        if copy:
+            table, columns = copy.group(1).replace('"', ""), [c.strip().strip('"') for c in copy.group(2).split(",")]
+            continue
+        if line == "\\.":
+            table = ""
+            continue
+        if not table:
+            if not short and needle in line.lower():
+                found.add("(schema)")
+            continue
+        for column, cell in zip(columns, line.split("\t"), strict=False):
+            place = f"{table}.{column}"
+            if short:
+                hit = place in texts and (cell.strip().lower() == needle or as_json.search(cell))
+            else:
+                hit = needle in cell.lower()
+            if hit:
+                found.add(place)
     return found
 
 
-def plant_the_canary(client) -> User:
-    admin = make_user(is_staff=True, is_superuser=True)
+def decrypting_copies(dump: str) -> list[str]:
+    """Every encrypted value in the dump that still decrypts (with the live keys) to the IBAN or the holder."""
+    plain = []
+    for token in _FERNET.findall(dump):
+        try:
+            text = fernet().decrypt(token.encode()).decode()
+        except InvalidToken:
+            continue
+        if CANARY["iban"] in text or CANARY["last"] in text:
+            plain.append(text)
+    return plain
+
+
+def media_hits(root: Path) -> dict[str, list[str]]:
+    """Files under MEDIA_ROOT whose name or content holds a canary value (short ones as whole CSV cells)."""
+    found: dict[str, list[str]] = {}
+    for path in root.rglob("*") if root.exists() else []:
+        if not path.is_file():
+            continue
+        text = f"{path.name}\n{path.read_bytes().decode(errors='replace')}".lower()
+        cells = {cell.strip().strip('"') for cell in re.split(r"[,;|\t\n]", text)}
+        for key, value in CANARY.items():
+            if (value.lower() in cells) if key in SHORT else (value.lower() in text):
+                found.setdefault(key, []).append(path.name)
+    return found
+
+
+def admin_edit(client: Client, url: str, **changes: str) -> None:
+    """Change a row through its admin form, as a person would."""
+    form = client.get(url).context["adminform"].form
+    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list | tuple | dt.datetime)}
+    data.update(changes)
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+
+
+def upload(client: Client, name: str, rows: list[dict[str, str]], tmp_path: Path, **post: str):
+    header = [*HISTORICAL, "Buyer Email"]
+    path = write_csv(tmp_path / name, header, rows)
+    file = SimpleUploadedFile(name, path.read_bytes(), content_type="text/csv")
+    response = client.post("/admin/pricing/importrun/import/", {"kind": "sales", "platform": "stockx", "file": file})
+    assert response.status_code == 200 and response.context["preview"].status != "failed"
+    return response.context["token"]
+
+
+def plant_the_canary(tmp_path: Path, settings) -> tuple[User, SupplierAccount, Path]:
+    """Spread the canary through the normal paths: admin edits, services, logins, imports, jobs, logs, upkeep."""
+    c = CANARY
+    tmp_path.mkdir()
+    shop = make_shop()
+    for _ in range(3):
+        pair(shop.dunk, shop.sizes["44.5"], days_ago=10)
+    admin = make_user(is_staff=True, is_superuser=True, role=Role.ADMIN, email="dpo@soleflip.test")
     person = make_user(
-        username="canarybird",
-        email=CANARIES["email"],
-        first_name=CANARIES["first"],
-        last_name=CANARIES["last"],
+        username=c["username"],
+        email=c["email"],
+        first_name=c["first"],
+        last_name=c["old_last"],
         is_staff=True,
+        role=Role.USER,
         password="a canary's long password",
     )
-    account = make_supplier_account(
-        user=person,
-        email=CANARIES["account_email"],
-        phone=CANARIES["phone"],
-        first_name=CANARIES["first"],
-        last_name=CANARIES["last"],
-        street="Vogelweg 7",
-        city="Federstadt",
-        bank_details_encrypted="DE89370400440532013000",
-    )
-    # Copies: history and audit rows of changes, the admin log, login records, a session, reports.
     with acting_user(admin.pk):
-        account.phone = CANARIES["phone"] + " (mobile)"
-        account.save()
-    client.force_login(admin)
-    user_url = f"/admin/accounts/user/{person.pk}/change/"
-    form = client.get(user_url).context["adminform"].form
-    data = {k: v for k, v in form.initial.items() if v is not None and not isinstance(v, list | tuple)}
-    data.update(
-        {
-            "first_name": CANARIES["first"],
-            "last_name": CANARIES["last"] + " Jr",
-            "role": "user",
-            "date_joined_0": "2026-01-01",
-            "date_joined_1": "10:00:00",
-            "change_reason": "name spelled out",
-        }
+        supplier = make_supplier(
+            name="Federhaus",
+            slug="federhaus",
+            contact_person=f"Bo {c['last']}",
+            notes=f"invoices: {c['email'].lower()}",
+        )
+        account = make_supplier_account(
+            supplier=supplier,
+            user=person,
+            email=c["account_email"],
+            first_name=c["first"],
+            last_name=c["last"],
+            street="Vogelweg 7",
+            postal_code="12345",
+            city="Federstadt",
+            phone=c["phone"],
+            payment_provider="stripe",
+            payment_method_token=c["token"],
+            payment_method_last4=c["last4"],
+            bank_details_encrypted=BANK_DETAILS,
+        )
+        make_inventory(supplier_account=account, notes=f"bought on {c['last'].upper()}'s account; call {c['phone']}")
+        make_supplier_history(
+            supplier=supplier,
+            description=f"{c['email']} complained; refund to {c['iban_grouped']}",
+            details={"by": c["first"]},
+        )
+    admin_client = Client()
+    admin_client.force_login(admin)
+    admin_edit(
+        admin_client,
+        f"/admin/accounts/user/{person.pk}/change/",
+        last_name=c["last"],
+        role="user",
+        date_joined_0="2026-01-01",
+        date_joined_1="10:00:00",
+        change_reason=f"married: {c['old_last']} per {c['email'].upper()}",
     )
-    assert client.post(user_url, data).status_code == 302
-    client.logout()
-    client.post("/admin/login/", {"username": "canarybird", "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
-    client.post("/admin/login/", {"username": "canarybird", "password": "a canary's long password"})
-    make_import_run(errors=[{"line": 3, "column": "email", "message": f"{CANARIES['email']} is not a supplier"}])
-    make_system_log(message=f"called {CANARIES['phone']} about a late parcel", context={"email": CANARIES["email"]})
-    for value in CANARIES.values():
-        assert hits(value), f"the canary {value!r} was not planted"
-    return person
+    # An update of the account: its audit row holds the bank details twice (old and new), encrypted.
+    admin_edit(
+        admin_client,
+        f"/admin/catalog/supplieraccount/{account.pk}/change/",
+        phone=f"{c['phone']} (mobile)",
+        change_reason=f"new phone, asked by {c['username']}",
+    )
+    api_key_create(user=person, name=f"Bo {c['last']} laptop")
+    api_key_create(user=admin, name=f"sync for {c['account_email'].lower()}")
+    make_import_run(
+        file_name=f"{c['username']}-feed.csv",
+        errors=[{"line": 3, "column": "email", "message": f"{c['email']} is not a supplier"}],
+        message=f"{c['token']} rejected: pays to {c['iban']}",
+    )
+    make_system_log(
+        message=f"called {c['phone']} about a late parcel", context={"email": c["email"].lower(), "to": c["first"]}
+    )
+    # Imports from the admin: one confirmed (its upload is deleted when the run ends), one confirmed
+    # into the worker, two previewed and never confirmed: one named after the person, one of the
+    # person's own that holds their e-mail.
+    rows = [historical_row("C-1", "EU 44.5")]
+    token = upload(admin_client, f"{c['last']}-stockx.csv", rows, tmp_path)
+    admin_client.post("/admin/pricing/importrun/import/", {"confirm": token})
+    settings.IMPORT_SYNC_MAX_BYTES = 10
+    token = upload(admin_client, f"bo-{c['last'].lower()}-big.csv", [historical_row("C-2", "EU 44.5")], tmp_path)
+    admin_client.post("/admin/pricing/importrun/import/", {"confirm": token})
+    from procrastinate.contrib.django.models import ProcrastinateJob
+
+    job = ProcrastinateJob.objects.get(task_name="pricing.tasks.run_import", args__job__name__startswith="bo-")
+    run_pending_job(job.args["job"], job.args["user_id"])
+    settings.IMPORT_SYNC_MAX_BYTES = 5 * 1024 * 1024
+    upload(admin_client, f"{c['last'].lower()}-payouts.csv", [historical_row("C-3", "EU 44.5")], tmp_path)
+    person_client = Client()
+    login = {"username": c["username"], "password": "a canary's long password"}
+    assert person_client.post("/admin/login/", login).status_code == 302
+    upload(person_client, "stockx-july.csv", [historical_row("C-3", "EU 44.5", Buyer_Email=c["email"])], tmp_path)
+    stale = upload_dir() / "old-upload.csv"
+    stale.write_text("Order Number\nX-1\n")
+    os.utime(stale, (time.time() - 3 * 86400, time.time() - 3 * 86400))
+    # Failed logins under other letter cases of the username and the e-mail.
+    stranger = Client()
+    stranger.post("/admin/login/", {"username": c["username"].upper(), "password": "wrong"}, REMOTE_ADDR="10.1.1.1")
+    stranger.post("/admin/login/", {"username": c["email"].lower(), "password": "wrong"}, REMOTE_ADDR="10.1.1.2")
+    # A month of the audit log old enough to be archived, holding the account's first row.
+    old = Month.of(timezone.now()).plus(-15)
+    create_month_partition("audit_log", old)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO system.audit_log (changed_at, table_name, record_id, operation, old_values, new_values, changed_by) "
+            "SELECT %s, table_name, record_id, operation, old_values, new_values, changed_by FROM system.audit_log "
+            "WHERE table_name = 'supplier_accounts' AND record_id = %s AND operation = 'INSERT'",
+            [old.start + dt.timedelta(days=2), account.pk],
+        )
+    archive_partition("audit_log", old)
+    return person, account, stale
 
 
-def test_erasure_leaves_no_copy_of_the_canary_anywhere(client):
-    person = plant_the_canary(client)
-    report = user_anonymize(user=person, acting_user=None)
-    assert report.values_scrubbed >= 4
-    leftovers = {value: hits(value) for value in CANARIES.values()}
-    assert leftovers == {value: [] for value in CANARIES.values()}
+@pytest.mark.django_db(transaction=True)
+def test_erasure_leaves_no_copy_of_the_canary_in_a_dump_or_the_media_folder(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    old = Month.of(timezone.now()).plus(-15)
+    try:
+        person, account, stale = plant_the_canary(tmp_path / "files", settings)
+        texts = text_columns()
+        before = pg_dump()
+        planted = {key: dump_hits(before, value, texts) for key, value in CANARY.items()}
+        assert all(planted.values()), f"not planted: {[k for k, places in planted.items() if not places]}"
+        # The account, its 2 history rows, 3 copies in the audit log and 1 in its archived month.
+        assert len(decrypting_copies(before)) == 7
+        assert set(media_hits(settings.MEDIA_ROOT)) == {"email", "last"}  # the two pending uploads
+        assert not any(upload_dir().rglob("*stockx.csv"))  # the confirmed run's upload went when it ended
+
+        report = user_anonymize(user=person, acting_user=None)
+
+        after = pg_dump()
+        leftovers = {key: sorted(dump_hits(after, value, texts)) for key, value in CANARY.items()}
+        assert leftovers == {key: [] for key in CANARY}
+        assert decrypting_copies(after) == []
+        assert media_hits(settings.MEDIA_ROOT) == {} and not stale.exists()
+        assert report.values_scrubbed >= len(CANARY)
+    finally:  # what a flush leaves: the archived month, and the worker's jobs (not a model of the project)
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS archive.audit_log_{old.suffix}")
+            cursor.execute("DELETE FROM procrastinate_jobs WHERE task_name = 'pricing.tasks.run_import'")
     person.refresh_from_db()
     assert person.email == f"deleted_{person.pk}@anonymized.local" and person.username == f"deleted_{person.pk}"
     assert not person.is_active and not person.has_usable_password() and person.anonymized_at
-    account = SupplierAccount.objects.get(user=person)
-    assert account.email.endswith("@anonymized.local") and account.phone == "" and account.bank_details_encrypted == ""
+    account.refresh_from_db()
+    assert account.email == f"deleted_{account.pk}@anonymized.local" and account.bank_details_encrypted == ""
+    assert set(SupplierAccount.history.filter(id=account.pk).values_list("bank_details_encrypted", flat=True)) == {""}
+    audit = AuditLog.objects.filter(table_name="supplier_accounts", record_id=account.pk)
+    assert audit.count() >= 3 and {
+        values.get("bank_details_encrypted") for row in audit for values in (row.old_values, row.new_values) if values
+    } == {None}
+    assert {(key.name, key.revoked_at is not None) for key in ApiKey.objects.filter(user=person)} == {
+        ("[erased]", True)
+    }
+    assert ImportRun.objects.filter(file_name__startswith="[erased]-stockx").count() == 2
+
+
+def test_short_values_are_replaced_only_as_whole_values():
+    values = Values({"Bo": "[erased]", "7319": "[erased]", "Zwitscherling": "[erased]", "zz@example.org": "deleted_1"})
+    assert [is_short(v) for v in ("Bo", "7319", "4915550199", "Zwitscherling")] == [True, True, False, False]
+    assert values.text(" bo ") == "[erased]" and values.text("Bob Boston") == "Bob Boston"
+    assert values.text("order 173190") == "order 173190" and values.text("7319") == "[erased]"
+    assert values.text("ZWITSCHERLING-sales.csv") == "[erased]-sales.csv" == values.text("zwitscherling-sales.csv")
+    assert values.text("bo_Zwitscherling2.csv") == "bo_[erased]2.csv"
+    assert values.text("Zwitscherlings Hof") == "Zwitscherlings Hof"  # a longer word is someone else's
+    assert values.text("mail ZZ@Example.ORG now") == "mail deleted_1 now"
+    assert values.json({"first_name": "BO", "note": "Bo called", "n": 7319, "list": ["bo"]}) == {
+        "first_name": "[erased]",
+        "note": "Bo called",
+        "n": 7319,
+        "list": ["[erased]"],
+    }
+    assert values.in_line('1,"Bo",x\n') and not values.in_line("Bob,Boston\n")
+
+
+@pytest.mark.django_db
+def test_the_database_filter_finds_what_python_replaces(sql):
+    values = Values({"Bo": "[erased]", "Zw(i)tscher.ling": "[erased]"})
+    cases = {"bo": True, " BO ": True, "Bob": False, "a zw(i)tscher.ling b": True, "zwXiXtscherXling": False}
+    for text, expected in cases.items():
+        [(found,)] = sql("SELECT %s ~* %s", [text, values.sql_pattern(as_json=False)])
+        assert found is expected, text
+    [(found,)] = sql("SELECT %s::jsonb::text ~* %s", ['{"a": ["Bo"]}', values.sql_pattern(as_json=True)])
+    assert found is True
 
 
 def test_erasure_works_for_an_id_whose_digits_look_like_a_card_number():
@@ -137,15 +366,59 @@ def test_erasure_is_once_only():
         user_anonymize(user=person, acting_user=None)
 
 
-def test_anonymize_command_is_a_dry_run_unless_committed(capsys):
+def test_anonymize_command_is_a_dry_run_unless_committed(
+    capsys, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path
     person = make_user(email="dry@example.org")
-    call_command("anonymize_user", "dry@example.org")
-    assert "Dry run" in capsys.readouterr().out
+    upload = upload_dir() / "token" / "dry-list.csv"  # an upload that holds the person
+    upload.parent.mkdir(parents=True)
+    upload.write_text("email\nDRY@example.org\n")
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("anonymize_user", "dry@example.org")
+    out = capsys.readouterr().out
+    assert "Dry run" in out and "MEDIA_ROOT/imports (files) 1" in out
     person.refresh_from_db()
-    assert person.email == "dry@example.org"
-    call_command("anonymize_user", "dry@example.org", "--commit")
+    assert person.email == "dry@example.org" and upload.exists() and callbacks == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        call_command("anonymize_user", "dry@example.org", "--commit")
     person.refresh_from_db()
-    assert person.anonymized_at is not None
+    assert person.anonymized_at is not None and len(callbacks) == 1 and not upload.parent.exists()
+
+
+def test_a_supplier_account_is_erased_alone():
+    owner = make_user(first_name="Ida", last_name="Ostermann")
+    with acting_user(None):
+        account = make_supplier_account(
+            user=owner,
+            email="ida.buyer@example.org",
+            phone="+44 20 7946 0001",
+            bank_details_encrypted="GB33BUKB20201555555555",
+        )
+        account.phone = "+44 20 7946 0002"
+        account.save()
+    make_system_log(
+        message="ida.buyer@example.org asked for +44 20 7946 0001", context={"iban": "GB33 BUKB 2020 1555 5555 55"}
+    )
+    with acting_user(None):
+        report = supplier_account_anonymize(account=account, acting_user=None)
+    assert "system.logs.message" in report.rows_changed
+    log = SystemLog.objects.get()
+    assert log.message == f"deleted_{account.pk}@anonymized.local asked for [erased]" and log.context == {
+        "iban": "[erased]"
+    }
+    account.refresh_from_db()
+    assert (account.email, account.phone, account.bank_details_encrypted, account.is_active) == (
+        f"deleted_{account.pk}@anonymized.local",
+        "",
+        "",
+        False,
+    )
+    rows = AuditLog.objects.filter(table_name="supplier_accounts", record_id=account.pk)
+    copies = [values for row in rows for values in (row.old_values, row.new_values) if values]
+    assert len(copies) >= 4 and all(v["bank_details_encrypted"] is None and v["phone"] == "" for v in copies)
+    owner.refresh_from_db()
+    assert owner.last_name == "Ostermann" and owner.anonymized_at is None  # the user is not erased
 
 
 def test_admin_anonymize_action_needs_its_permission(client):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pytest
@@ -35,8 +36,44 @@ def test_uploads_left_unconfirmed_are_purged(settings):
     os.utime(old, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     fresh = upload_dir() / "def"
     fresh.mkdir()
-    assert purge_stale_uploads() == 1
-    assert not old.exists() and fresh.exists()
+    stray = upload_dir() / "stray.csv"  # a file outside a token's folder counts too
+    stray.write_text("x")
+    os.utime(stray, (time.time() - 2 * 86400, time.time() - 2 * 86400))
+    settings.IMPORT_UPLOAD_HOURS = 47
+    assert purge_stale_uploads() == 2
+    assert not old.exists() and not stray.exists() and fresh.exists()
+    os.utime(fresh, (time.time() - 3600, time.time() - 3600))
+    assert purge_stale_uploads() == 0 and purge_stale_uploads(older_than=dt.timedelta(minutes=30)) == 1
+
+
+def test_the_worker_purges_unconfirmed_uploads_hourly():
+    from procrastinate.contrib.django import app as procrastinate_app
+
+    periodic = {p.task.name: p for p in procrastinate_app.periodic_registry.periodic_tasks.values()}
+    assert periodic["pricing.tasks.purge_uploads"].cron == "23 * * * *"
+
+
+def test_an_upload_goes_when_its_preview_fails_or_is_cancelled(client, tmp_path, monkeypatch):
+    from pricing import admin_imports
+
+    shop = make_shop()
+    client.force_login(make_user(is_staff=True, role=Role.USER))
+    client.post(URL, {"kind": "sales", "platform": "stockx", "file": report_upload(tmp_path, shop, good=False)})
+    assert list(upload_dir().rglob("*.csv")) == []  # failed: it cannot be confirmed, so it is not kept
+    preview = client.post(URL, {"kind": "sales", "platform": "stockx", "file": report_upload(tmp_path, shop)})
+    assert len(list(upload_dir().rglob("*.csv"))) == 1
+    client.post(URL, {"cancel": preview.context["token"]})
+    assert list(upload_dir().rglob("*")) == []
+
+    def crash(**kwargs):
+        raise RuntimeError("the reader broke")
+
+    monkeypatch.setitem(
+        admin_imports.KINDS, "sales", admin_imports.ImportKindSpec("sales", "Sales", "transactions.import_order", crash)
+    )
+    with pytest.raises(RuntimeError):
+        client.post(URL, {"kind": "sales", "platform": "stockx", "file": report_upload(tmp_path, shop)})
+    assert list(upload_dir().rglob("*")) == []
 
 
 def report_upload(tmp_path: Path, shop, *, good: bool = True) -> SimpleUploadedFile:
