@@ -331,6 +331,10 @@ class SizeRegion(models.TextChoices):
 class Product(AuthoredModel):
     """A model in one colourway (one style code). Sizes and EANs live on its variants."""
 
+    # A manufacturer's style code is an identifier (digits and dashes), not a place a card
+    # number is entered; a numeric one may pass the card check digit.
+    card_check_exempt = frozenset({"style_code"})
+
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="products")
     category = models.ForeignKey(Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="products")
     name = models.CharField(max_length=255)

@@ -431,7 +431,13 @@ class UnmatchedSale(AuthoredModel):
     the order and resolves it.
     """
 
-    card_check_exempt = frozenset({"external_order_number"})  # as on Order
+    # Everything here is copied from the platform's report, never typed: identifiers and
+    # names as the platform wrote them (an item called "Gift box 4111 1111 1111 1111" is a
+    # product name, and refusing it would stop the import), and the importer's reason,
+    # which quotes them.
+    card_check_exempt = frozenset(
+        {"external_order_number", "product_name", "style_code", "brand_name", "size_label", "reason"}
+    )
 
     platform = models.ForeignKey(Platform, on_delete=models.PROTECT, related_name="unmatched_sales")
     external_order_number = models.CharField(max_length=100)

@@ -105,6 +105,16 @@ def test_gtins_are_not_mistaken_for_card_numbers():
     make_variant(ean="4006381333924")
 
 
+def test_style_codes_are_identifiers_not_card_numbers_but_notes_are_checked():
+    from django.core.exceptions import ValidationError
+
+    from tests.factories import make_product, make_supplier
+
+    assert make_product(style_code="4111111111111111").style_code == "4111111111111111"
+    with pytest.raises(ValidationError, match="payment card number"):
+        make_supplier(notes="card 4111111111111111")
+
+
 def test_rotation_records_who_did_it(settings):
     from accounts.models import AuditLog
     from tests.factories import make_user

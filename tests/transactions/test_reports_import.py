@@ -748,3 +748,19 @@ def test_a_quote_left_open_further_down_refuses_the_file_and_writes_nothing(shop
     assert "a quoted field opened in this row is never closed" in run.message
     assert run.errors[-1]["line"] == 3
     assert snapshot(sql) == before
+
+
+@pytest.mark.parametrize("dry_run", [False, True])
+def test_card_like_digits_in_identifiers_and_names_are_imported_not_a_crash(tmp_path, dry_run):
+    """A Luhn-valid digit run in a style code or an item name is the platform's text, not a card number."""
+    make_shop()
+    row = invoice_row(Style="4111111111111111", Item="Gift box 4111 1111 1111 1111", Order_Number="4012888888881881")
+    run = import_report(write_invoice(tmp_path / "invoice.csv", row), dry_run=dry_run)
+    assert run.status == "succeeded", run.errors
+    assert (run.rows_created, run.rows_failed) == (1, 0)
+    entries = UnmatchedSale.objects.all()
+    if dry_run:
+        assert not entries.exists()
+    else:
+        (entry,) = entries
+        assert (entry.style_code, entry.product_name) == ("4111111111111111", "Gift box 4111 1111 1111 1111")
