@@ -40,7 +40,7 @@ class ImportKindSpec:
 
 
 def _awin(**kwargs: Any) -> ImportRun:
-    from pricing.services import awin_feed_import
+    from pricing.awin.importer import awin_feed_import
 
     return awin_feed_import(merchant=kwargs.pop("merchant", None) or None, **kwargs)
 

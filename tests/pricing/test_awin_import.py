@@ -13,9 +13,9 @@ import pytest
 
 from catalog.models import Brand, Product, Size, SizeReview, Variant
 from catalog.services import size_charts_load
+from pricing.awin.importer import ImportProgress, awin_feed_import
 from pricing.imports import import_run_errors_csv
 from pricing.models import AwinProduct, ImportRun, PriceHistory, PriceSource
-from pricing.services import ImportProgress, awin_feed_import
 from tests.factories import make_brand, make_product, make_size, make_supplier, make_user, make_variant
 
 pytestmark = pytest.mark.django_db
@@ -508,9 +508,9 @@ def test_a_bad_row_after_unchanged_ones_is_reported_at_its_own_line(feed):
 
 
 def test_progress_moves_while_unchanged_lines_are_skipped(feed, monkeypatch):
-    from pricing import services
+    from pricing.awin import pipeline
 
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     rows = [feed_row(n) for n in range(7)]
     awin_feed_import(path=feed(rows))
     seen: list[ImportProgress] = []

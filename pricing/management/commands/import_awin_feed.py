@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.people import acting
+from pricing.awin.importer import ImportProgress, awin_feed_import
 from pricing.models import ImportStatus
-from pricing.services import ImportProgress, awin_feed_import
 
 
 class Command(BaseCommand):
