@@ -63,7 +63,7 @@ def awin_feed_import(
     merchant: str | None = None,
     dry_run: bool = False,
     skip_bad_rows: bool = False,
-    user: Any = None,
+    acting_user: Any = None,
     progress: ProgressCallback | None = None,
 ) -> ImportRun:
     """Import an Awin publisher feed (CSV, ``.csv.gz`` or ``.zip``) and return its ``ImportRun``.
@@ -73,12 +73,13 @@ def awin_feed_import(
     ``merchant_id`` column, and a check on feeds with one. All-or-nothing unless
     ``skip_bad_rows``; ``dry_run`` does everything, counts it and rolls it back. A refused file
     returns a ``failed`` run with its reasons in ``errors`` and ``message``; only crashes and
-    interrupts raise (the run is then kept as failed and the data rolled back).
+    interrupts raise (the run is then kept as failed and the data rolled back). ``acting_user``
+    is recorded as the author of the run, of the catalog rows it adds and of the prices it writes.
     """
     options = {"merchant": merchant, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
     try:
         with import_run(
-            kind=ImportKind.AWIN_FEED, path=path, display_name=display_name, acting_user=user, options=options
+            kind=ImportKind.AWIN_FEED, path=path, display_name=display_name, acting_user=acting_user, options=options
         ) as recorder:
             _FeedImport(
                 recorder,
@@ -87,7 +88,7 @@ def awin_feed_import(
                 merchant=merchant,
                 dry_run=dry_run,
                 skip_bad_rows=skip_bad_rows,
-                user=user,
+                acting_user=acting_user,
                 progress=progress,
             ).execute()
     except ImportFailed as exc:
@@ -110,7 +111,7 @@ class _FeedImport:
         merchant: str | None,
         dry_run: bool,
         skip_bad_rows: bool,
-        user: Any,
+        acting_user: Any,
         progress: ProgressCallback | None,
     ) -> None:
         self.recorder = recorder
@@ -120,7 +121,7 @@ class _FeedImport:
         self.merchant = merchant.strip() if merchant is not None else None
         self.dry_run = dry_run
         self.skip_bad_rows = skip_bad_rows
-        self.user = user
+        self.acting_user = acting_user
         self.progress = progress
         self.totals = Totals()
         self.size = path.stat().st_size
@@ -149,7 +150,7 @@ class _FeedImport:
         if first is None and (column := layout.get("merchant_id")):
             first = next((row[column].strip() for row in table.peek(1)), None)
         with self.recorder.data_transaction(dry_run=self.dry_run):
-            stage = Stage(run=self.run, user=self.user, totals=self.totals)
+            stage = Stage(run=self.run, acting_user=self.acting_user, totals=self.totals)
             snapshot = None
             if first is not None and is_merchant_id(first):
                 stage.add_merchants({first})

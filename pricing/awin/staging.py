@@ -157,7 +157,7 @@ SELECT DISTINCT ON (t.brand_id, t.style_code)
     s.currency, '', CASE WHEN length(s.image_url) <= 500 THEN s.image_url ELSE '' END,
     jsonb_build_object('awin', jsonb_build_object(
         'merchant_id', s.merchant_id, 'aw_product_id', s.aw_product_id, 'import_run', %(run)s::text)),
-    true, %(user)s, %(user)s
+    true, %(acting_user)s, %(acting_user)s
 FROM awin_todo t JOIN awin_stage s ON s.line = t.line
 WHERE t.product_id IS NULL AND t.brand_id IS NOT NULL
 WINDOW same AS (PARTITION BY t.brand_id, t.style_code)
@@ -230,7 +230,7 @@ WHERE t.line = x.line
 _NEW_VARIANTS = """
 WITH added AS (
     INSERT INTO products.variants (product_id, size_id, ean, sku, created_by_id, updated_by_id)
-    SELECT DISTINCT ON (t.product_id, z.size_id) t.product_id, z.size_id, s.ean, '', %(user)s, %(user)s
+    SELECT DISTINCT ON (t.product_id, z.size_id) t.product_id, z.size_id, s.ean, '', %(acting_user)s, %(acting_user)s
     FROM awin_todo t JOIN awin_stage s ON s.line = t.line JOIN awin_sizes z ON z.ref = t.size_ref
     WHERE t.variant_id IS NULL AND t.product_id IS NOT NULL AND z.size_id IS NOT NULL
     ORDER BY t.product_id, z.size_id, s.ean IS NULL, s.line
@@ -323,7 +323,7 @@ WITH written AS (
         product_id, size_id, source_type, source_product_id, price_type, {", ".join(_PRICE_VALUES)},
         metadata, created_by_id, updated_by_id)
     SELECT m.product_id, m.size_id, 'awin', s.aw_product_id, 'retail', {", ".join(_PRICE_VALUES.values())},
-           '{{}}'::jsonb, %(user)s, %(user)s
+           '{{}}'::jsonb, %(acting_user)s, %(acting_user)s
     FROM awin_stage s
     JOIN awin_match m ON m.line = s.line
     JOIN awin_merchants am ON am.merchant_id = s.merchant_id
@@ -375,8 +375,8 @@ class Totals:
 class Stage:
     """The staging tables of one import and the set-based pass over them."""
 
-    def __init__(self, *, run: ImportRun, user: Any, totals: Totals) -> None:
-        self.params = {"run": run.pk, "user": getattr(user, "pk", None)}
+    def __init__(self, *, run: ImportRun, acting_user: Any, totals: Totals) -> None:
+        self.params = {"run": run.pk, "acting_user": getattr(acting_user, "pk", None)}
         self.totals = totals
         self.pending = 0
         self.merchants: set[str] = set()

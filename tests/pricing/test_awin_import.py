@@ -213,7 +213,7 @@ def test_without_a_known_gtin_a_row_matches_by_brand_style_code_and_eu_size(feed
 
 def test_an_unknown_product_is_created_with_its_brand_size_and_variant(feed):
     user = make_user()
-    run = awin_feed_import(path=feed([feed_row(0), feed_row(1)]), user=user)
+    run = awin_feed_import(path=feed([feed_row(0), feed_row(1)]), acting_user=user)
     assert counts(run) == (2, 2, 0, 0, 0, 0)
     product = Product.objects.get()
     assert (product.brand.name, product.brand.slug, product.style_code, product.name) == (
@@ -452,7 +452,7 @@ def test_progress_is_reported_with_rows_and_bytes(feed):
 
 def test_the_import_is_recorded_as_the_acting_users(feed):
     user = make_user()
-    run = awin_feed_import(path=feed([feed_row(0)]), user=user)
+    run = awin_feed_import(path=feed([feed_row(0)]), acting_user=user)
     assert run.user == user
     assert (AwinProduct.objects.get().import_run, Variant.objects.get().created_by) == (run, user)
 

@@ -36,7 +36,7 @@ class Command(BaseCommand):
             merchant=options["merchant"],
             dry_run=options["dry_run"],
             skip_bad_rows=options["skip_bad_rows"],
-            user=user,
+            acting_user=user,
             progress=self._progress,
         )
         self.stderr.write("")  # end the progress line
