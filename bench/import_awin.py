@@ -199,7 +199,7 @@ def run_import(path: Path, *, dry_run: bool, triggers: str = "all") -> dict[str,
     _django()
     from django.db import connection, transaction
 
-    from pricing.services import awin_feed_import
+    from pricing.awin.importer import awin_feed_import
 
     class _Rollback(Exception):
         pass

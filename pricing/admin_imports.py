@@ -43,9 +43,9 @@ class ImportKindSpec:
 
 
 def _awin(**kwargs: Any) -> ImportRun:
-    from pricing.services import awin_feed_import
+    from pricing.awin.importer import awin_feed_import
 
-    return awin_feed_import(merchant=kwargs.pop("merchant", None) or None, **kwargs)
+    return awin_feed_import(merchant=kwargs.pop("merchant", None) or None, acting_user=kwargs.pop("user"), **kwargs)
 
 
 def _sales(**kwargs: Any) -> ImportRun:

@@ -9,17 +9,9 @@ import pytest
 
 from catalog.gtin import normalize_gtin
 from catalog.sizing import load_charts
-from pricing.awin import (
-    AwinRow,
-    AwinRowReader,
-    BrandBook,
-    FeedLayout,
-    SizeBook,
-    Snapshot,
-    gender_class_of,
-    gtin_canonical,
-    style_code_of,
-)
+from pricing.awin.brands import BrandBook, style_code_of
+from pricing.awin.reader import AwinRow, AwinRowReader, FeedLayout, Snapshot, gtin_canonical
+from pricing.awin.sizes import SizeBook, gender_class_of
 from soleflip.tabular.errors import FileRejected, RowError
 from soleflip.tabular.reader import Row
 

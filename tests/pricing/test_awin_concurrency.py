@@ -9,10 +9,11 @@ from django.db import connection
 
 from catalog.models import Brand, Product, Size, Variant
 from catalog.services import size_charts_load
-from pricing import services
-from pricing.awin import AwinRowReader
+from pricing.awin import importer, pipeline
+from pricing.awin.importer import awin_feed_import
+from pricing.awin.reader import AwinRowReader
+from pricing.awin.staging import Stage
 from pricing.models import AwinProduct, ImportRun, PriceHistory, PriceSource
-from pricing.services import awin_feed_import
 from tests.pricing.test_awin_import import feed_row, write_feed
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,10 +40,10 @@ def test_an_import_interrupted_midway_leaves_the_database_as_before(tmp_path, ch
     awin_feed_import(path=write_feed(tmp_path / "first.csv", [feed_row(n) for n in range(3)]))
     before = state()
     # Small passes, so the first ones have written prices, variants and a product when it breaks.
-    monkeypatch.setattr(services, "PASS_ROWS", 2)
-    monkeypatch.setattr(services, "MIN_PASS_ROWS", 2)
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
-    original = services._Stage.run_pass
+    monkeypatch.setattr(importer, "PASS_ROWS", 2)
+    monkeypatch.setattr(importer, "MIN_PASS_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
+    original = Stage.run_pass
     passes = []
 
     def failing_pass(stage):
@@ -51,7 +52,7 @@ def test_an_import_interrupted_midway_leaves_the_database_as_before(tmp_path, ch
             raise RuntimeError("disk full")
         original(stage)
 
-    monkeypatch.setattr(services._Stage, "run_pass", failing_pass)
+    monkeypatch.setattr(Stage, "run_pass", failing_pass)
     rows = [feed_row(n, search_price="99.00") for n in range(8)]
     with pytest.raises(RuntimeError, match="disk full"):
         awin_feed_import(path=write_feed(tmp_path / "second.csv", rows))
@@ -64,9 +65,9 @@ def test_an_import_interrupted_midway_leaves_the_database_as_before(tmp_path, ch
 def test_an_import_stopped_while_reading_leaves_the_database_as_before(tmp_path, charts, monkeypatch):
     awin_feed_import(path=write_feed(tmp_path / "first.csv", [feed_row(n) for n in range(3)]))
     before = state()
-    monkeypatch.setattr(services, "PASS_ROWS", 2)
-    monkeypatch.setattr(services, "MIN_PASS_ROWS", 2)
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(importer, "PASS_ROWS", 2)
+    monkeypatch.setattr(importer, "MIN_PASS_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     original = AwinRowReader.read
 
     def read(reader, row):

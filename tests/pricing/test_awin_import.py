@@ -13,9 +13,9 @@ import pytest
 
 from catalog.models import Brand, Product, Size, SizeReview, Variant
 from catalog.services import size_charts_load
+from pricing.awin.importer import ImportProgress, awin_feed_import
 from pricing.imports import import_run_errors_csv
 from pricing.models import AwinProduct, ImportRun, PriceHistory, PriceSource
-from pricing.services import ImportProgress, awin_feed_import
 from tests.factories import make_brand, make_product, make_size, make_supplier, make_user, make_variant
 
 pytestmark = pytest.mark.django_db
@@ -213,7 +213,7 @@ def test_without_a_known_gtin_a_row_matches_by_brand_style_code_and_eu_size(feed
 
 def test_an_unknown_product_is_created_with_its_brand_size_and_variant(feed):
     user = make_user()
-    run = awin_feed_import(path=feed([feed_row(0), feed_row(1)]), user=user)
+    run = awin_feed_import(path=feed([feed_row(0), feed_row(1)]), acting_user=user)
     assert counts(run) == (2, 2, 0, 0, 0, 0)
     product = Product.objects.get()
     assert (product.brand.name, product.brand.slug, product.style_code, product.name) == (
@@ -452,7 +452,7 @@ def test_progress_is_reported_with_rows_and_bytes(feed):
 
 def test_the_import_is_recorded_as_the_acting_users(feed):
     user = make_user()
-    run = awin_feed_import(path=feed([feed_row(0)]), user=user)
+    run = awin_feed_import(path=feed([feed_row(0)]), acting_user=user)
     assert run.user == user
     assert (AwinProduct.objects.get().import_run, Variant.objects.get().created_by) == (run, user)
 
@@ -508,9 +508,9 @@ def test_a_bad_row_after_unchanged_ones_is_reported_at_its_own_line(feed):
 
 
 def test_progress_moves_while_unchanged_lines_are_skipped(feed, monkeypatch):
-    from pricing import services
+    from pricing.awin import pipeline
 
-    monkeypatch.setattr(services, "BATCH_ROWS", 2)
+    monkeypatch.setattr(pipeline, "BATCH_ROWS", 2)
     rows = [feed_row(n) for n in range(7)]
     awin_feed_import(path=feed(rows))
     seen: list[ImportProgress] = []

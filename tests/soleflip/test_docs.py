@@ -85,7 +85,7 @@ def test_the_code_the_docs_name_exists():
     schema-qualified tables (``transactions.orders``) or permissions, not code.
     """
     paths = re.compile(rf"(?:{'|'.join(_PACKAGES)})/[\w/.-]*")
-    modules = re.compile(rf"(?:{'|'.join(_PACKAGES[:6])})(?:\.\w+){{2,}}|soleflip(?:\.\w+)+")
+    modules = re.compile(rf"(?:{'|'.join(_PACKAGES[:6])})(?:\.\w+){{2,}}|soleflip(?:\.[a-z_]\w*)+")
     missing = []
     for document, reference in _code_references():
         if paths.fullmatch(reference):

@@ -4,8 +4,8 @@ from typing import Any
 
 from django.core.management.base import CommandParser
 
+from pricing.awin.importer import ImportProgress, awin_feed_import
 from pricing.imports import ImportCommand
-from pricing.services import ImportProgress, awin_feed_import
 
 
 class Command(ImportCommand):
@@ -29,7 +29,7 @@ class Command(ImportCommand):
             merchant=options["merchant"],
             dry_run=options["dry_run"],
             skip_bad_rows=options["skip_bad_rows"],
-            user=acting_user,
+            acting_user=acting_user,
             progress=self._progress,
         )
         self.stderr.write("")  # end the progress line

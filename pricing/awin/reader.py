@@ -1,7 +1,7 @@
-"""Reading one Awin publisher feed row: validation and normalization, sizes, brands, style codes.
+"""Reading one Awin publisher feed row: the header, validation and normalization.
 
-Pure Python, no database access: ``pricing/services.py`` (``awin_feed_import``) opens the file
-through ``soleflip.tabular``, hands every row to an ``AwinRowReader`` and streams what it
+Pure Python, no database access: ``pricing.awin.importer`` (``awin_feed_import``) opens the
+file through ``soleflip.tabular``, hands every row to an ``AwinRowReader`` and streams what it
 returns into a staging table. The reader validates everything a row must satisfy before a
 single row is written (price, currency, GTIN check digits, dates not in the future, links,
 lengths the tables hold, duplicate ``aw_product_id`` within the file), and every problem is
@@ -20,81 +20,34 @@ import hashlib
 import itertools
 import json
 import re
-import uuid
 from array import array
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from django.utils.text import slugify
-
 from catalog.gtin import gtin_check_digit
-from catalog.sizing import ChartLine, Decision, parse_size_label, standardize, standardize_label
+from pricing.awin.brands import BrandBook, style_code_of
+from pricing.awin.columns import (
+    AW_PRODUCT_ID,
+    GENDER_COLUMNS,
+    GTIN_COLUMNS,
+    IMAGE_COLUMNS,
+    IMAGE_URL_MAX,
+    KNOWN_COLUMNS,
+    MAX_LENGTHS,
+    MERCHANT_ID,
+    PRICE_COLUMNS,
+    SIZE_COLUMNS,
+    SIZE_LABEL_MAX,
+)
+from pricing.awin.sizes import SizeBook, gender_class_of
 from soleflip.tabular.errors import FileRejected, InvalidValue, RowError
 from soleflip.tabular.reader import Row
 from soleflip.tabular.values import parse_bool, parse_datetime, parse_int, parse_money
-
-# --- columns -----------------------------------------------------------------------------
-
-AW_PRODUCT_ID = "aw_product_id"
-MERCHANT_ID = "merchant_id"
-# Awin's price columns in the order they are trusted: search_price is the price the offer
-# sells at; store_price and display_price (``EUR130.00``) stand in when it is missing.
-PRICE_COLUMNS = ("search_price", "store_price", "display_price")
-# GTIN columns, in the order they are read; a row whose codes disagree is refused.
-GTIN_COLUMNS = ("ean", "product_GTIN", "upc")
-SIZE_COLUMNS = ("Fashion:size", "size")
-IMAGE_COLUMNS = ("merchant_image_url", "aw_image_url", "large_image")
-# Where a row says who the shoe is for, most specific first.
-GENDER_COLUMNS = ("Fashion:suitable_for", "category_name", "merchant_category")
-# The columns this importer reads; any other column is kept in ``raw`` only.
-KNOWN_COLUMNS = (
-    AW_PRODUCT_ID,
-    MERCHANT_ID,
-    "merchant_name",
-    "merchant_product_id",
-    "product_name",
-    "brand_name",
-    *PRICE_COLUMNS,
-    "currency",
-    *GTIN_COLUMNS,
-    "mpn",
-    "description",
-    "merchant_deep_link",
-    "aw_deep_link",
-    *IMAGE_COLUMNS,
-    "in_stock",
-    "stock_quantity",
-    "is_for_sale",
-    *SIZE_COLUMNS,
-    "colour",
-    *GENDER_COLUMNS,
-    "last_updated",
-)
-
-# What the integration.awin_products columns (and price_sources.source_url) hold. A longer
-# value is refused rather than cut: the cut value would be compared on every re-import.
-MAX_LENGTHS = {
-    AW_PRODUCT_ID: 40,
-    "merchant_name": 150,
-    "merchant_product_id": 100,
-    "product_name": 500,
-    "brand_name": 150,
-    "mpn": 100,
-    "colour": 150,
-    "category_name": 150,
-    "merchant_deep_link": 1000,  # it becomes price_sources.source_url (1000)
-    "aw_deep_link": 2000,
-}
-SIZE_LABEL_MAX = 40
-IMAGE_URL_MAX = 1000
-STYLE_CODE_MAX = 50  # products.style_code
-PRODUCT_NAME_MAX = 255  # products.name
 
 # Awin writes last_updated without a zone. It is read as Berlin time (Awin's home zone and
 # the easternmost its European merchants stamp in): a UTC or London stamp read that way only
@@ -103,10 +56,6 @@ PRODUCT_NAME_MAX = 255  # products.name
 FEED_TIME_ZONE = ZoneInfo("Europe/Berlin")
 # Clock skew allowed between the merchant's server and ours (docs/adr/0006).
 FUTURE_TOLERANCE = timedelta(minutes=5)
-# Region of a size label that names none. Awin's European merchants write EU sizes bare
-# ("42.5"); a bare US or UK number (0..25) is implausible as an EU size and is refused by
-# the parser, so a wrong guess here sends the size to review rather than to a wrong size.
-DEFAULT_SIZE_REGION = "EU"
 
 # Bumped when the way a row is read changes, so a re-import rewrites rows read the old way.
 READER_VERSION = b"awin-reader-2"  # at most 16 bytes (blake2b person); 2: over the row's text
@@ -115,39 +64,6 @@ _PLAIN_PRICE = re.compile(r"([0-9]{1,9})\.([0-9]{2})")
 _MERCHANT_ID = re.compile(r"[0-9]{1,20}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
 _URL = re.compile(r"https?://\S+", re.IGNORECASE)
-_STYLE_SUFFIX = re.compile(r"[A-Z0-9]{2,}(?:[-.][A-Z0-9]{2,4})?")
-_WORDS = re.compile(r"[^\W\d_]+(?:'s)?")
-_GENDER_WORDS = {
-    "M": frozenset({"men", "men's", "mens", "man", "male", "herren", "herr", "homme", "hommes", "hombre", "uomo"}),
-    "W": frozenset(
-        {"women", "women's", "womens", "woman", "female", "ladies", "damen", "dame", "femme", "femmes", "mujer"}
-    ),
-    "U": frozenset({"unisex"}),
-    "kids": frozenset(
-        {
-            "children",
-            "children's",
-            "childrens",
-            "kids",
-            "kid",
-            "kinder",
-            "junior",
-            "juniors",
-            "youth",
-            "baby",
-            "babies",
-            "toddler",
-            "infant",
-            "infants",
-            "boys",
-            "girls",
-            "jungen",
-            "mädchen",
-            "enfant",
-            "enfants",
-        }
-    ),
-}
 
 
 # --- the header --------------------------------------------------------------------------
@@ -207,204 +123,15 @@ class FeedLayout:
         return self.columns.get(known)
 
 
-# --- sizes -------------------------------------------------------------------------------
-
-
-# A size chart line's identity: brand slug, gender class, region, value, EU value.
-ChartKey = tuple[str, str, str, str, Decimal]
-
-
-@dataclass(frozen=True)
-class SizeRef:
-    """What a size label of a brand becomes in ``products.sizes``, decided once per import.
-
-    ``region`` is None when the label cannot be placed at all (not a shoe size, or no brand
-    to read a brand-specific size with); such rows can only match by GTIN. ``brand_slug`` is
-    empty for EU sizes, which any brand shares (catalog.models.Size). ``eu_value`` is set
-    only when the charts decide it; otherwise ``outcome`` and ``reason`` are what the size
-    review queue is told.
-    """
-
-    ref: int
-    brand_slug: str
-    region: str | None
-    value: str
-    gender_class: str
-    eu_value: Decimal | None
-    chart_id: uuid.UUID | None
-    outcome: str
-    reason: str
-    candidates: tuple[str, ...] = ()
-
-
-class SizeBook:
-    """Decide each (brand, label, class) once and number the outcomes for the staging table.
-
-    Rules (docs/imports/awin.md, "Sizes"): a label decided as an EU size (bare ``42.5`` in
-    a German feed, or ``UK 8 (EU 42.5)``) becomes the shared EU size with that value. An EU
-    size the brand's chart does not list, and every other region, becomes a size of that
-    brand, standardized as ``sizes_standardize`` would standardize it, so the review queue
-    and later standardization runs see the same thing this import saw.
-    """
-
-    def __init__(self, charts: Sequence[ChartLine], chart_ids: Mapping[ChartKey, uuid.UUID]) -> None:
-        self._charts = list(charts)
-        self._chart_ids = dict(chart_ids)
-        self._refs: dict[tuple[str, str, str], int] = {}
-        self.sizes: list[SizeRef] = []
-        self._sent = 0
-
-    def ref(self, brand_slug: str, label: str, gender_class: str) -> int:
-        """Return the number of the size this label stands for, deciding it the first time."""
-        key = (brand_slug, label, gender_class)
-        number = self._refs.get(key)
-        if number is None:
-            number = len(self.sizes)
-            self.sizes.append(self._decide(number, brand_slug, label, gender_class))
-            self._refs[key] = number
-        return number
-
-    def take_new(self) -> list[SizeRef]:
-        """Return the sizes decided since the last call (each is sent to the database once)."""
-        new = self.sizes[self._sent :]
-        self._sent = len(self.sizes)
-        return new
-
-    def _chart_id(self, line: ChartLine | None) -> uuid.UUID | None:
-        if line is None:
-            return None
-        return self._chart_ids.get((line.brand_slug, line.gender_class, line.region, line.value, line.eu_value))
-
-    def _decide(self, number: int, brand_slug: str, label: str, gender_class: str) -> SizeRef:
-        klass = gender_class or None
-        parsed = parse_size_label(label, default_region=DEFAULT_SIZE_REGION, default_class=klass)
-        if parsed is None or parsed.region is None:
-            return SizeRef(number, "", None, "", "", None, None, "unreadable", f'"{label}" is not a shoe size')
-        own_class = parsed.gender_class or ""
-        decision = standardize_label(self._charts, brand_slug, label, klass, default_region=DEFAULT_SIZE_REGION)
-        secondary = parsed.secondary
-        eu_part = parsed if parsed.region == "EU" else secondary if secondary and secondary.region == "EU" else None
-        if decision.is_decided and eu_part is not None:
-            return SizeRef(number, "", "EU", eu_part.value, own_class, decision.eu_value, None, "decided", "")
-        if not brand_slug:
-            reason = f'"{label}" is not a size that can be read without a brand (the row has no brand_name)'
-            return SizeRef(number, "", None, "", "", None, None, "unreadable", reason)
-        if parsed.region != "EU":
-            # The brand's size row holds the primary part alone, decided as sizes_standardize would.
-            decision = standardize(
-                self._charts,
-                brand_slug=brand_slug,
-                region=parsed.region,
-                value=parsed.value,
-                gender_class=parsed.gender_class,
-            )
-        return self._brand_size(number, brand_slug, parsed.region, parsed.value, own_class, decision)
-
-    def _brand_size(
-        self, number: int, brand_slug: str, region: str, value: str, gender_class: str, decision: Decision
-    ) -> SizeRef:
-        if decision.is_decided:
-            return SizeRef(
-                number,
-                brand_slug,
-                region,
-                value,
-                gender_class,
-                decision.eu_value,
-                self._chart_id(decision.line),
-                "decided",
-                "",
-            )
-        candidates = tuple(str(candidate) for candidate in decision.candidates)
-        return SizeRef(
-            number,
-            brand_slug,
-            region,
-            value,
-            gender_class,
-            None,
-            None,
-            decision.status.value,
-            decision.reason,
-            candidates,
-        )
-
-
-def gender_class_of(*texts: str) -> str:
-    """Return M, W or U from what a row says the shoe is for; empty for kids or when it does not say.
-
-    Kids' shoes get no class: GS, PS and TD cannot be told from a category name, and the
-    EU size is read on every kids' chart instead.
-    """
-    for text in texts:
-        words = set(_WORDS.findall(text.casefold()))
-        if not words:
-            continue
-        if words & _GENDER_WORDS["kids"]:
-            return ""
-        men, women = bool(words & _GENDER_WORDS["M"]), bool(words & _GENDER_WORDS["W"])
-        if (men and women) or words & _GENDER_WORDS["U"]:
-            return "U"
-        if men:
-            return "M"
-        if women:
-            return "W"
-    return ""
-
-
-# --- brands ------------------------------------------------------------------------------
-
-
-class BrandBook:
-    """Map a feed's brand_name to the slug of a catalog brand: an existing one, else a new slug.
-
-    Existing brands are matched by slug or by name without regard to case (``ASICS`` and
-    ``Asics`` are one brand); a new brand's slug is ``slugify(name)``, which is also what the
-    size charts are keyed by (``new-balance``).
-    """
-
-    def __init__(self, brands: Iterable[tuple[str, str]]) -> None:
-        self._slugs: dict[str, str] = {}
-        for name, slug in brands:
-            self._slugs.setdefault(slug, slug)
-            self._slugs.setdefault(name.casefold(), slug)
-        self._cache: dict[str, str] = {}
-
-    def slug(self, name: str) -> str:
-        """Return the slug for a brand name; empty for a blank name."""
-        slug = self._cache.get(name)
-        if slug is None:
-            new = slugify(name)[:100]
-            slug = self._slugs.get(name.casefold()) or self._slugs.get(new) or new
-            self._cache[name] = slug
-        return slug
-
-
-def style_code_of(mpn: str, description: str) -> str:
-    """Return a row's style code: ``mpn``, else one the merchant appends to the description.
-
-    size? and other JD group feeds leave ``mpn`` empty and end the description with
-    ``| DD1391-100``. That tail is taken only when it looks like a style code (capitals and
-    digits, at least one digit, an optional ``-`` or ``.`` part), so a sentence never becomes
-    one. Codes are kept upper case with single spaces; products are matched on that form.
-    """
-    code = " ".join(mpn.split()).upper()
-    if code:
-        return code if len(code) <= STYLE_CODE_MAX else ""
-    _head, bar, tail = description.rpartition("|")
-    if not bar:
-        return ""
-    tail = tail.strip().rstrip("_.-")
-    if 5 <= len(tail) <= 20 and _STYLE_SUFFIX.fullmatch(tail) and any(char.isdigit() for char in tail):
-        return tail
-    return ""
-
-
 # --- rows --------------------------------------------------------------------------------
 
 
 class AwinRow(NamedTuple):
-    """One validated feed row, as the staging table takes it (a tuple: a million are made)."""
+    """One validated feed row, as the staging table takes it (a tuple: a million are made).
+
+    Its fields are the staged values of ``pricing.awin.columns`` (``STAGE_TYPED`` and
+    ``STAGE_TEXT``), by name.
+    """
 
     line: int
     merchant_id: str
@@ -432,6 +159,11 @@ class AwinRow(NamedTuple):
     image_url: str
     last_updated: datetime | None
     fingerprint: int
+
+
+# The columns with a length limit (MAX_LENGTHS) in the order of the values they become in
+# the row (AwinRow's fields): the order ``_validate`` unpacks them in and reports them in.
+_LIMITED = sorted(MAX_LENGTHS.items(), key=lambda item: AwinRow._fields.index(item[0]))
 
 
 class Snapshot:
@@ -542,8 +274,8 @@ class AwinRowReader:
         self._c_quantity = column("stock_quantity")
         self._c_for_sale = column("is_for_sale")
         self._c_last_updated = column("last_updated")
-        # (name in the file, limit) in MAX_LENGTHS order; None for columns the feed lacks.
-        self._texts = [(column(known), limit) for known, limit in MAX_LENGTHS.items()]
+        # (name in the file, limit) in _LIMITED order; None for columns the feed lacks.
+        self._texts = [(column(known), limit) for known, limit in _LIMITED]
         self._genders: dict[tuple[str, ...], str] = {}
         self._style: tuple[str, str, str] = ("", "", "")
 
@@ -615,7 +347,7 @@ class AwinRowReader:
         stats = self.stats
         errors: list[RowError] = []
         file, line = self.layout.file, row.line
-        # The ten columns with a length limit, in MAX_LENGTHS order.
+        # The ten columns with a length limit, in _LIMITED order.
         texts: list[str] = []
         for name, limit in self._texts:
             value = row[name].strip() if name else ""
