@@ -14,7 +14,7 @@ import io
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -132,6 +132,30 @@ def import_run(
         _finish(recorder, status, started)
     finally:
         locks.release(_liveness_lock(run.pk))
+
+
+def run_import(
+    work: Callable[[RunRecorder], None],
+    *,
+    kind: ImportKind,
+    path: str | Path,
+    display_name: str | None = None,
+    acting_user: Any = None,
+    options: dict[str, Any] | None = None,
+) -> ImportRun:
+    """Run ``work`` inside an import run and return the run, whether the file was imported or refused.
+
+    A refused file (``ImportFailed``) is a returned ``failed`` run; a crash or an interrupt
+    propagates, with the run kept as failed.
+    """
+    try:
+        with import_run(
+            kind=kind, path=path, display_name=display_name, acting_user=acting_user, options=options
+        ) as recorder:
+            work(recorder)
+    except ImportFailed as refused:
+        return refused.run
+    return recorder.run
 
 
 def _liveness_lock(run_id: object) -> str:

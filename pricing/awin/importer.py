@@ -28,7 +28,7 @@ from pricing.awin.pipeline import Batch, ReaderThread, fast_thread_switching
 from pricing.awin.reader import AwinRowReader, FeedLayout, is_merchant_id
 from pricing.awin.sizes import SizeBook
 from pricing.awin.staging import UNMATCHED, Stage, Totals
-from pricing.imports import ImportFailed, RunRecorder, import_run
+from pricing.imports import ImportFailed, RunRecorder, run_import
 from pricing.models import ImportKind, ImportRun
 from soleflip.tabular.errors import FileRejected, RowError
 from soleflip.tabular.reader import TabularReader, open_table
@@ -77,23 +77,23 @@ def awin_feed_import(
     is recorded as the author of the run, of the catalog rows it adds and of the prices it writes.
     """
     options = {"merchant": merchant, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
-    try:
-        with import_run(
-            kind=ImportKind.AWIN_FEED, path=path, display_name=display_name, acting_user=acting_user, options=options
-        ) as recorder:
-            _FeedImport(
-                recorder,
-                path=Path(path),
-                name=display_name or Path(path).name,
-                merchant=merchant,
-                dry_run=dry_run,
-                skip_bad_rows=skip_bad_rows,
-                acting_user=acting_user,
-                progress=progress,
-            ).execute()
-    except ImportFailed as exc:
-        return exc.run
-    return recorder.run
+    return run_import(
+        lambda recorder: _FeedImport(
+            recorder,
+            path=Path(path),
+            name=display_name or Path(path).name,
+            merchant=merchant,
+            dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
+            acting_user=acting_user,
+            progress=progress,
+        ).execute(),
+        kind=ImportKind.AWIN_FEED,
+        path=path,
+        display_name=display_name,
+        acting_user=acting_user,
+        options=options,
+    )
 
 
 # --- the import --------------------------------------------------------------------------

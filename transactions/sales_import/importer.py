@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from catalog.models import OPEN_STOCK, Brand, Inventory, Product, SizeChart
 from catalog.sizing import ChartLine, Decision, parse_size_label, standardize_label
-from pricing.imports import ImportFailed, RunRecorder, import_run
+from pricing.imports import ImportFailed, RunRecorder, run_import
 from pricing.models import ImportKind, ImportRun
 from soleflip.tabular.errors import FileRejected, RowError
 from soleflip.tabular.headers import check_columns_match
@@ -100,22 +100,22 @@ def sales_report_import(
         known = ", ".join(Platform.objects.order_by("code").values_list("code", flat=True)) or "none yet"
         raise UnknownPlatform(f'unknown platform "{platform_code}"; known platforms: {known}')
     options = {"platform": platform.code, "dry_run": dry_run, "skip_bad_rows": skip_bad_rows}
-    try:
-        with import_run(
-            kind=ImportKind.SALES_REPORT, path=path, display_name=display_name, acting_user=acting_user, options=options
-        ) as recorder:
-            _SalesReportImport(
-                recorder,
-                platform=platform,
-                path=Path(path),
-                display_name=display_name,
-                dry_run=dry_run,
-                skip_bad_rows=skip_bad_rows,
-                progress=progress,
-            ).execute()
-    except ImportFailed as refused:
-        return refused.run
-    return recorder.run
+    return run_import(
+        lambda recorder: _SalesReportImport(
+            recorder,
+            platform=platform,
+            path=Path(path),
+            display_name=display_name,
+            dry_run=dry_run,
+            skip_bad_rows=skip_bad_rows,
+            progress=progress,
+        ).execute(),
+        kind=ImportKind.SALES_REPORT,
+        path=path,
+        display_name=display_name,
+        acting_user=acting_user,
+        options=options,
+    )
 
 
 @dataclass(frozen=True)
