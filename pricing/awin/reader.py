@@ -48,6 +48,7 @@ from pricing.awin.sizes import SizeBook, gender_class_of
 from soleflip.tabular.errors import FileRejected, InvalidValue, RowError
 from soleflip.tabular.reader import Row
 from soleflip.tabular.values import parse_bool, parse_datetime, parse_int, parse_money
+from soleflip.values.money import format_cents
 
 # Awin writes last_updated without a zone. It is read as Berlin time (Awin's home zone and
 # the easternmost its European merchants stamp in): a UTC or London stamp read that way only
@@ -60,6 +61,9 @@ FUTURE_TOLERANCE = timedelta(minutes=5)
 # Bumped when the way a row is read changes, so a re-import rewrites rows read the old way.
 READER_VERSION = b"awin-reader-2"  # at most 16 bytes (blake2b person); 2: over the row's text
 
+#: The price columns are PostgreSQL integers (cents): a larger price is refused here, with
+#: its line and column, before COPY would fail on it for the whole file.
+MAX_PRICE_CENTS = 2**31 - 1
 _PLAIN_PRICE = re.compile(r"([0-9]{1,9})\.([0-9]{2})")
 _MERCHANT_ID = re.compile(r"[0-9]{1,20}")
 _CURRENCY = re.compile(r"[A-Z]{3}")
@@ -479,6 +483,10 @@ class AwinRowReader:
                 currency = found
             if cents == 0:
                 errors.append(RowError(file, line, name, "a price of 0 is not an offer"))
+            elif cents > MAX_PRICE_CENTS:
+                largest = format_cents(MAX_PRICE_CENTS, currency)
+                errors.append(RowError(file, line, name, f'"{_clip(text)}" is above the largest price held, {largest}'))
+                return 0, currency
             return cents, currency
         empty = " and ".join(self._c_prices)
         errors.append(RowError(file, line, self._c_prices[0], f"the row has no price ({empty} empty)"))

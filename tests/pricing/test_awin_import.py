@@ -299,6 +299,15 @@ def test_skip_bad_rows_writes_the_good_rows_and_reports_the_bad_ones(feed):
     assert AwinProduct.objects.count() == 2 and PriceSource.objects.count() == 2
 
 
+@pytest.mark.parametrize("price", ["99999999999.99", "21474836.48", "EUR 30.000.000,00"])
+def test_a_price_above_what_a_price_column_holds_is_a_bad_row_not_a_failed_copy(feed, price):
+    run = awin_feed_import(path=feed([feed_row(0), feed_row(1, search_price=price)]), skip_bad_rows=True)
+    assert run.status == "partial"
+    assert [(e["line"], e["column"]) for e in run.errors] == [(3, "search_price")]
+    assert "is above the largest price held, €21,474,836.47" in run.errors[0]["message"]
+    assert PriceSource.objects.count() == 1
+
+
 def test_a_row_with_the_wrong_number_of_fields_is_a_bad_row_naming_its_line(feed, tmp_path):
     path = feed([feed_row(0), feed_row(1)])
     text = path.read_text().splitlines()
