@@ -8,6 +8,7 @@ while the data it would have written is rolled back. Importers do their writes i
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import CommandError, CommandParser
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 
 from pricing.models import ImportKind, ImportRun, ImportStatus
@@ -131,7 +132,9 @@ def import_run(
         status = ImportStatus.PARTIAL if run.rows_skipped else ImportStatus.SUCCEEDED
         _finish(recorder, status, started)
     finally:
-        locks.release(_liveness_lock(run.pk))
+        # A connection that is gone took the lock with it; never hide the run's own error.
+        with contextlib.suppress(DatabaseError):
+            locks.release(_liveness_lock(run.pk))
 
 
 def run_import(
