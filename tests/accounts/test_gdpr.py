@@ -6,13 +6,11 @@ import datetime as dt
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import uuid
 from pathlib import Path
 
-import psycopg
 import pytest
 from cryptography.fernet import InvalidToken
 from django.contrib.auth.models import Permission
@@ -29,8 +27,10 @@ from catalog.models import SupplierAccount
 from pricing.admin_imports import run_pending_job, upload_dir
 from pricing.models import ImportRun, PriceSource
 from soleflip.db.acting_user import acting_user
+from soleflip.db.backup import find_tool
 from soleflip.db.crypto import fernet
 from soleflip.db.partitions import Month, archive_partition, create_month_partition
+from tests.database import conninfo
 from tests.factories import (
     make_import_run,
     make_inventory,
@@ -67,16 +67,16 @@ _FERNET = re.compile(r"gAAAAA[0-9A-Za-z_\-]+=*")
 
 
 def pg_dump() -> str:
-    """A plain ``pg_dump`` (schema and data) of the test database, as an operator would take it."""
-    program = shutil.which("pg_dump")
-    if program is None:
-        pytest.skip("pg_dump is not installed")
-    s = connection.settings_dict
-    conninfo = psycopg.conninfo.make_conninfo(
-        dbname=s["NAME"], host=s.get("HOST") or "", port=str(s.get("PORT") or ""), user=s.get("USER") or ""
-    )
-    env = {**os.environ, "PGPASSWORD": s.get("PASSWORD") or ""}
-    done = subprocess.run([program, "--format=plain", "--dbname", conninfo], env=env, capture_output=True, check=True)
+    """A plain ``pg_dump`` (schema and data) of the test database, as an operator would take it.
+
+    The client of the server's own major (``find_tool``): an older pg_dump refuses a newer server.
+    """
+    try:
+        program = find_tool("pg_dump")
+    except FileNotFoundError as missing:
+        pytest.skip(str(missing))
+    env = {**os.environ, "PGPASSWORD": connection.settings_dict.get("PASSWORD") or ""}
+    done = subprocess.run([program, "--format=plain", "--dbname", conninfo()], env=env, capture_output=True, check=True)
     return done.stdout.decode()
 
 
