@@ -18,7 +18,7 @@ import sys
 import time
 from pathlib import Path
 
-BASE_DIR = Path(__file__).resolve().parent.parent
+BASE_DIR = Path(__file__).resolve().parents[2]
 PGDATA = Path(os.environ.get("SOLEFLIP_PGDATA", BASE_DIR / "var" / "pgdata"))
 DATABASE_NAME = "soleflip"
 

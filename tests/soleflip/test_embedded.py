@@ -84,3 +84,13 @@ def test_start_gives_up_on_a_server_that_never_becomes_ready(tmp_path, monkeypat
     monkeypatch.setattr(embedded, "RECOVERY_WAIT_SECONDS", 0.5)
     with pytest.raises(RuntimeError, match="was not ready after 0 s"):
         embedded.start(tmp_path)
+
+
+def test_the_embedded_server_lives_under_var_at_the_repository_root():
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    assert (root / "manage.py").exists()
+    assert root == embedded.BASE_DIR
+    if "SOLEFLIP_PGDATA" not in os.environ:
+        assert root / "var" / "pgdata" == embedded.PGDATA
