@@ -67,3 +67,13 @@ def machine() -> str:
 def percentile(samples: list[float], p: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def data_size(cursor: object) -> tuple[int, int]:
+    """Fresh planner statistics, then the rows the figures are measured over: price sources and pairs."""
+    run = cursor  # a DB-API cursor
+    run.execute("ANALYZE")  # type: ignore[attr-defined]
+    run.execute("SELECT count(*) FROM integration.price_sources")  # type: ignore[attr-defined]
+    price_sources = run.fetchone()[0]  # type: ignore[attr-defined]
+    run.execute("SELECT count(*) FROM products.inventory")  # type: ignore[attr-defined]
+    return price_sources, run.fetchone()[0]  # type: ignore[attr-defined]

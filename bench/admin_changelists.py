@@ -19,7 +19,7 @@ import gc
 import statistics
 import time
 
-from _setup import machine, percentile, setup
+from _setup import data_size, machine, percentile, setup
 
 TARGET_MS = 150.0
 
@@ -47,11 +47,7 @@ def main() -> None:
     settings.DEBUG = False
     analytics_refresh()
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute("SELECT count(*) FROM integration.price_sources")
-        price_sources = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM products.inventory")
-        inventory = cursor.fetchone()[0]
+        price_sources, inventory = data_size(cursor)
         cursor.execute("SELECT version()")
         version = cursor.fetchone()[0].split(" on ")[0]
         cursor.execute("SELECT ean FROM products.variants WHERE ean IS NOT NULL LIMIT 1")

@@ -14,7 +14,7 @@ import argparse
 import random
 import time
 
-from _setup import machine, percentile, setup
+from _setup import data_size, machine, percentile, setup
 
 QUERIES = [
     (
@@ -59,11 +59,7 @@ def main() -> None:
     from pricing.analytics import analytics_refresh
 
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute("SELECT count(*) FROM integration.price_sources")
-        price_sources = cursor.fetchone()[0]
-        cursor.execute("SELECT count(*) FROM products.inventory")
-        inventory = cursor.fetchone()[0]
+        price_sources, inventory = data_size(cursor)
         cursor.execute("SELECT ean FROM products.variants WHERE ean IS NOT NULL ORDER BY random() LIMIT 200")
         eans = [r[0] for r in cursor.fetchall()]
         cursor.execute("SELECT id FROM core.brands")

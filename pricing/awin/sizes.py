@@ -147,31 +147,11 @@ class SizeBook:
     def _brand_size(
         self, number: int, brand_slug: str, region: str, value: str, gender_class: str, decision: Decision
     ) -> SizeRef:
+        label = (number, brand_slug, region, value, gender_class)
         if decision.is_decided:
-            return SizeRef(
-                number,
-                brand_slug,
-                region,
-                value,
-                gender_class,
-                decision.eu_value,
-                self._chart_id(decision.line),
-                "decided",
-                "",
-            )
+            return SizeRef(*label, decision.eu_value, self._chart_id(decision.line), "decided", "")
         candidates = tuple(str(candidate) for candidate in decision.candidates)
-        return SizeRef(
-            number,
-            brand_slug,
-            region,
-            value,
-            gender_class,
-            None,
-            None,
-            decision.status.value,
-            decision.reason,
-            candidates,
-        )
+        return SizeRef(*label, None, None, decision.status.value, decision.reason, candidates)
 
 
 def gender_class_of(*texts: str) -> str:
