@@ -18,6 +18,7 @@ import argparse
 import gc
 import statistics
 import time
+from urllib.parse import urlencode
 
 from _setup import data_size, machine, percentile, setup
 
@@ -78,11 +79,11 @@ def main() -> None:
         if field_filter:
             value = _some_value(model, field_filter)
             if value is not None:
-                pages.append(("filtered", f"{url}?{field_filter}__exact={value}"))
+                pages.append(("filtered", f"{url}?{urlencode({f'{field_filter}__exact': value})}"))
         if model_admin.search_fields:
             term = ean if any("ean" in f for f in model_admin.search_fields) else "Samba"
-            pages.append(("search", f"{url}?q={term}"))
-            pages.append(("search 1", f"{url}?q={style_code}"))  # one product: rare terms must not scan
+            pages.append(("search", f"{url}?{urlencode({'q': term})}"))
+            pages.append(("search 1", f"{url}?{urlencode({'q': style_code})}"))  # one product: rare terms must not scan
         for kind, page_url in pages:
             samples = []
             queries = 0
