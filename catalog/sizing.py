@@ -36,7 +36,7 @@ EU_AS_GIVEN: Final = "EU value as given"
 # Brands sized on another brand's charts; mirrors "brand_aliases" in size_charts.json.
 CHART_ALIASES: Final[Mapping[str, str]] = {"jordan": "nike"}
 
-# The class a kids' suffix states (DESIGN.md: GS/Y, PS/C, TD) ...
+# The class a kids' suffix states (GS/Y, PS/C, TD) ...
 SUFFIX_CLASS: Final[Mapping[str, str]] = {"Y": "GS", "C": "PS", "K": "TD", "T": "TD"}
 # ... and the charts a suffixed size may be on: Nike's Y runs 1Y-7Y across its PS and GS
 # charts and its C runs 1C-13.5C across TD and PS; adidas's K covers infants and little kids.
