@@ -169,13 +169,17 @@ class SystemConfigAdmin(SoleflipAdmin):
     search_fields = ["key"]
 
 
+def audited_names() -> dict[str, str]:
+    """Each audited table's records by the name people know them by: "orders" → "Orders"."""
+    return {model._meta.db_table: str(capfirst(model._meta.verbose_name_plural)) for model in audited_models()}
+
+
 class AuditedTableFilter(admin.SimpleListFilter):
     title = "table"
     parameter_name = "table"
 
     def lookups(self, request: HttpRequest, model_admin: admin.ModelAdmin) -> list[tuple[str, str]]:
-        tables = {model._meta.db_table: str(capfirst(model._meta.verbose_name_plural)) for model in audited_models()}
-        return sorted(tables.items(), key=lambda item: item[1])
+        return sorted(audited_names().items(), key=lambda item: item[1])
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[models.AuditLog]) -> QuerySet[models.AuditLog]:
         return queryset.filter(table_name=self.value()) if self.value() else queryset
@@ -185,7 +189,7 @@ class AuditedTableFilter(admin.SimpleListFilter):
 class AuditLogAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
     """Search the trigger-written audit log by table, record, user and time. Read-only."""
 
-    list_display = ["changed_at", "table_name", "operation", "record_id", "actor", "changed_fields"]
+    list_display = ["changed_at", "what", "operation", "record_id", "actor", "changed_fields"]
     list_filter = [AuditedTableFilter, "operation", ("changed_at", RangeDateTimeFilter)]
     list_filter_submit = True
     search_fields = ["record_id"]
@@ -207,6 +211,11 @@ class AuditLogAdmin(ReadOnlyAdminMixin, SoleflipAdmin):
         except ValueError:
             users = models.User.objects.filter(email__iexact=term).values("pk")
             return queryset.filter(changed_by__in=users), False
+
+    @admin.display(description="what", ordering="table_name")
+    def what(self, obj: models.AuditLog) -> str:
+        """The kind of record by its name ("Orders"), not the table's."""
+        return audited_names().get(obj.table_name, obj.table_name.replace("_", " ").capitalize())
 
     @admin.display(description="by", ordering="actor_email")
     def actor(self, obj: models.AuditLog) -> str:

@@ -57,6 +57,15 @@ def test_the_audit_log_filter_offers_every_audited_table_by_its_name(admin_clien
 
 
 @pytest.mark.django_db
+def test_the_audit_log_names_the_kind_of_record_not_its_table(admin_client):
+    make_fee_schedule()  # an audited insert
+    page = admin_client.get("/admin/accounts/auditlog/?table=fee_schedules").content.decode()
+    rows = page[page.index('id="result_list"') :]
+    assert 'class="field-what' in rows and ">Fee schedules<" in rows
+    assert ">fee_schedules<" not in rows
+
+
+@pytest.mark.django_db
 def test_the_refreshed_views_are_the_materialized_views_of_the_analytics_schema():
     matviews = {str(name) for (name,) in _rows("SELECT matviewname FROM pg_matviews WHERE schemaname = 'analytics'")}
     assert set(VIEWS) == matviews == {view for view, schema in VIEW_SCHEMAS.items() if schema == "analytics"}
