@@ -1,3 +1,4 @@
+import functools
 import json
 import uuid
 from typing import Any
@@ -169,6 +170,7 @@ class SystemConfigAdmin(SoleflipAdmin):
     search_fields = ["key"]
 
 
+@functools.cache
 def audited_names() -> dict[str, str]:
     """Each audited table's records by the name people know them by: "orders" → "Orders"."""
     return {model._meta.db_table: str(capfirst(model._meta.verbose_name_plural)) for model in audited_models()}

@@ -162,7 +162,7 @@ def run_import(
 
 
 def _liveness_lock(run_id: object) -> str:
-    return f"soleflip.import_run:{run_id}"
+    return f"{locks.IMPORT_RUN}{run_id}"
 
 
 def _interruption(exc: BaseException) -> str:
@@ -185,7 +185,7 @@ def import_runs_sweep() -> int:
     Called when the worker starts, on a web process's first request and from the import
     runs screen; ``db_health`` reports such runs. Returns how many it marked.
     """
-    held = locks.HELD_SQL.format(key=locks.KEY_SQL.replace("%s", "'soleflip.import_run:' || r.id"))
+    held = locks.import_run_held_sql("r.id")
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE integration.import_runs r SET status = %s, finished_at = now(), "

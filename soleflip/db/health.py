@@ -154,7 +154,7 @@ def last_imports(limit: int = 10) -> list[dict[str, Any]]:
 
 def abandoned_imports() -> list[dict[str, Any]]:
     """Import runs still "running" whose process has ended (nobody holds their liveness lock)."""
-    held = locks.HELD_SQL.format(key=locks.KEY_SQL.replace("%s", "'soleflip.import_run:' || id"))
+    held = locks.import_run_held_sql("id")
     rows = _rows(
         f"SELECT file_name, kind, COALESCE(started_at, created_at) AS started_at FROM integration.import_runs WHERE status = 'running' AND NOT {held} "
         "ORDER BY started_at"

@@ -22,6 +22,15 @@ HELD_SQL = (
 )
 
 
+#: The liveness lock of an import run is this prefix and the run's id.
+IMPORT_RUN = "soleflip.import_run:"
+
+
+def import_run_held_sql(id_column: str) -> str:
+    """A SQL condition: the liveness lock of the import run whose id is ``id_column`` is held."""
+    return HELD_SQL.format(key=KEY_SQL.replace("%s", f"'{IMPORT_RUN}' || {id_column}"))
+
+
 def hold(name: str) -> None:
     """Take the liveness lock ``name`` for this connection's session (it survives commits)."""
     with connection.cursor() as cursor:
